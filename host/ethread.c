@@ -1,0 +1,82 @@
+/*
+ * Enclave threads: a host thread bound to one TCS, entering the enclave
+ * and serving its ocalls until the application ends.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+#include "sim.h"
+
+static uint64_t read_fs(void)
+{
+	uint64_t fs = 0;
+	syscall(SYS_arch_prctl, ARCH_GET_FS, &fs);
+	return fs;
+}
+
+/* A signal stack aligned to its size, with the owning sim_thread at its
+ * base, so the signal entry can find it without TLS. */
+int thread_signal_stack(struct sim_thread *t)
+{
+	uint8_t *p = mmap(NULL, 2 * ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	uint8_t *a = (uint8_t *)(((uintptr_t)p + ALTSTACK_SIZE - 1) & ~(uintptr_t)(ALTSTACK_SIZE - 1));
+	*(struct sim_thread **)a = t;
+	stack_t ss = { .ss_sp = a + 64, .ss_size = ALTSTACK_SIZE - 64, .ss_flags = 0 };
+	if (sigaltstack(&ss, NULL) < 0)
+		return -1;
+	t->altstack = a;
+	return 0;
+}
+
+static int thread_init(struct enclave *e, struct sim_thread *t, unsigned index, uint64_t entry)
+{
+	memset(t, 0, sizeof(*t));
+	t->index = index;
+	t->entry = (uint64_t)(uintptr_t)e->base + entry;
+	t->fsgsbase = (uint64_t)e->fsgsbase;
+	t->host_fs = read_fs();
+	t->gs = (uint64_t)(uintptr_t)e->base + e->lay.l.ethread[index].ctl_off;
+	/* The hardware loads GS from the TCS on every EENTER; host code never
+	 * uses GS, so in sim it is set once for the life of the thread. */
+	if (syscall(SYS_arch_prctl, ARCH_SET_GS, t->gs) < 0) {
+		host_err("ethread %u: setting GS: %s", index, strerror(errno));
+		return -1;
+	}
+	if (thread_signal_stack(t) < 0) {
+		host_err("ethread %u: signal stack: %s", index, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int sim_run(struct enclave *e, uint64_t entry)
+{
+	static struct sim_thread t0;
+
+	if (thread_init(e, &t0, 0, entry) < 0)
+		return -1;
+	fault_init(e);
+	/* SIGPIPE is raised inside the enclave from EPIPE results, so that
+	 * the application's own disposition decides. */
+	signal(SIGPIPE, SIG_IGN);
+	if (seccomp_install((uintptr_t)e->base, e->size) < 0)
+		return -1;
+	long r = sim_enter(&t0, SCONCE_ENTER_BOOT, (long)(uintptr_t)e->shared);
+	while (r == SCONCE_EXIT_OCALL) {
+		if (ocall_serve(e, &t0) < 0)
+			return -1;
+		r = sim_enter(&t0, SCONCE_ENTER_RESUME, 0);
+	}
+	host_err("the enclave returned unexpectedly (reason %ld, value %ld)", r,
+		 (long)t0.exit_value);
+	return -1;
+}

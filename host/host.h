@@ -1,0 +1,57 @@
+/* Shared declarations of the untrusted host launcher. */
+#ifndef SCONCE_HOST_H
+#define SCONCE_HOST_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <sconce/abi.h>
+
+/* Error convention: print "sconce: <what>: <why>" and return -1 / exit 1. */
+void host_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void host_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* options.c */
+struct options {
+	uint64_t heap_size;
+	uint64_t stack_size;
+	uint32_t ethreads;
+	uint64_t bounce_size;
+	int verbose;
+};
+void options_defaults(struct options *o);
+/* Parses layout and run options from argv; returns the index of the first
+ * non-option argument, or -1 after printing an error. */
+int options_parse(struct options *o, int argc, char **argv, int allow_run_opts);
+int parse_size(const char *s, uint64_t *out);
+void options_usage(FILE *f);
+
+/* image.c: a validated static-PIE enclave image, read into memory */
+struct image {
+	const char *path;
+	uint8_t *data;       /* whole file */
+	size_t file_size;
+	uint64_t mem_size;   /* page-rounded extent of all PT_LOAD segments */
+	uint64_t entry;      /* offset of __sconce_entry */
+	uint8_t *mem;        /* the loaded memory image, mem_size bytes */
+	uint8_t *perms;      /* per page: SGX_SECINFO_R/W/X */
+};
+int image_load(struct image *img, const char *path);
+void image_free(struct image *img);
+
+/* layout.c: the enclave's fixed layout, and its measurement */
+struct layout {
+	struct sconce_layout l;   /* the contents of the measured layout page */
+	uint64_t end;             /* first unused offset */
+};
+int layout_build(struct layout *lay, const struct image *img, const struct options *o);
+/* Calls fn for every page of the enclave, in ascending offset order, with
+ * its SECINFO flags, its contents (NULL for a zero page) and whether it is
+ * measured with EEXTEND. */
+typedef int (*page_fn)(void *ctx, uint64_t off, uint64_t flags, const void *data, int extend);
+int layout_pages(const struct layout *lay, const struct image *img, page_fn fn, void *ctx);
+int layout_measure(const struct layout *lay, const struct image *img, uint8_t out[32]);
+void layout_tcs_page(const struct layout *lay, unsigned i, uint64_t entry, uint8_t page[SCONCE_PAGE_SIZE]);
+void layout_ctl_page(const struct layout *lay, unsigned i, uint8_t page[SCONCE_PAGE_SIZE]);
+
+#endif

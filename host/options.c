@@ -1,0 +1,129 @@
+/* Command-line and environment options for enclave creation. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host.h"
+
+#define MIN_HEAP (1ull << 20)
+#define MAX_HEAP (1ull << 36)
+
+void options_usage(FILE *f)
+{
+	fprintf(f,
+		"  --heap SIZE      enclave heap (default 256M; env SCONCE_HEAP)\n"
+		"  --stack SIZE     main thread stack (default 8M; env SCONCE_STACK)\n"
+		"  --ethreads N     enclave threads, 1..%u (default 1; env SCONCE_ETHREADS)\n"
+		"  --bounce SIZE    per-thread bounce buffer (default 1M; env SCONCE_BOUNCE)\n"
+		"  -v, --verbose    print the measurement and runtime notes (env SCONCE_VERBOSE=1)\n"
+		"SIZE takes a K, M or G suffix.\n",
+		SCONCE_MAX_ETHREADS);
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end || v > (~0ull >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+void options_defaults(struct options *o)
+{
+	o->heap_size = 256ull << 20;
+	o->stack_size = 8ull << 20;
+	o->ethreads = 1;
+	o->bounce_size = SCONCE_DEFAULT_BOUNCE;
+	o->verbose = 0;
+}
+
+static int set_size(uint64_t *dst, const char *what, const char *v, uint64_t lo, uint64_t hi)
+{
+	uint64_t n;
+	if (parse_size(v, &n) < 0 || n < lo || n > hi) {
+		host_err("%s: '%s' is not a size between %lluK and %lluG", what, v,
+			 (unsigned long long)(lo >> 10), (unsigned long long)(hi >> 30));
+		return -1;
+	}
+	*dst = (n + SCONCE_PAGE_SIZE - 1) & ~(SCONCE_PAGE_SIZE - 1);
+	return 0;
+}
+
+static int set_ethreads(struct options *o, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end || end == v || n < 1 || n > SCONCE_MAX_ETHREADS) {
+		host_err("ethreads: '%s' is not a number between 1 and %u", v, SCONCE_MAX_ETHREADS);
+		return -1;
+	}
+	o->ethreads = (uint32_t)n;
+	return 0;
+}
+
+static int apply(struct options *o, int key, const char *v)
+{
+	switch (key) {
+	case 'H': return set_size(&o->heap_size, "heap", v, MIN_HEAP, MAX_HEAP);
+	case 'S': return set_size(&o->stack_size, "stack", v, 64 << 10, 1ull << 30);
+	case 'E': return set_ethreads(o, v);
+	case 'B': return set_size(&o->bounce_size, "bounce", v, 64 << 10, 64ull << 20);
+	case 'v': o->verbose = 1; return 0;
+	}
+	return -1;
+}
+
+int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
+{
+	static const struct { const char *env; int key; } envs[] = {
+		{ "SCONCE_HEAP", 'H' }, { "SCONCE_STACK", 'S' },
+		{ "SCONCE_ETHREADS", 'E' }, { "SCONCE_BOUNCE", 'B' },
+	};
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		const char *v = getenv(envs[i].env);
+		if (v && *v && apply(o, envs[i].key, v) < 0)
+			return -1;
+	}
+	const char *verbose = getenv("SCONCE_VERBOSE");
+	if (allow_run_opts && verbose && *verbose && strcmp(verbose, "0"))
+		o->verbose = 1;
+
+	static const struct option longopts[] = {
+		{ "heap", required_argument, 0, 'H' },
+		{ "stack", required_argument, 0, 'S' },
+		{ "ethreads", required_argument, 0, 'E' },
+		{ "bounce", required_argument, 0, 'B' },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	optind = 1;
+	opterr = 0;
+	int c;
+	/* "+" stops at the first non-option: the image and its arguments. */
+	while ((c = getopt_long(argc, argv, "+vh", longopts, 0)) != -1) {
+		if (c == 'h')
+			return -2;
+		if (c == '?') {
+			host_err("%s: unknown option or missing value", argv[optind - 1]);
+			return -1;
+		}
+		if (apply(o, c, optarg) < 0)
+			return -1;
+	}
+	return optind;
+}

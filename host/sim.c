@@ -1,0 +1,167 @@
+/*
+ * The sim backend: the enclave is one region of this process, its size a
+ * power of two and its base aligned to it, laid out and measured exactly as
+ * the sgx backend would add it page by page.  A seccomp filter keyed on the
+ * instruction pointer stands in for the hardware rule that enclave code
+ * cannot make system calls.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+#include "sim.h"
+#include "measure.h"
+
+#define PAGE SCONCE_PAGE_SIZE
+
+extern char **environ;
+
+/* Reserve size bytes aligned to size. */
+static uint8_t *reserve_aligned(uint64_t size)
+{
+	uint8_t *p = mmap(NULL, 2 * size, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uintptr_t base = ((uintptr_t)p + size - 1) & ~(uintptr_t)(size - 1);
+	if (base > (uintptr_t)p)
+		munmap(p, base - (uintptr_t)p);
+	uintptr_t end = (uintptr_t)p + 2 * size;
+	if (end > base + size)
+		munmap((void *)(base + size), end - (base + size));
+	return (uint8_t *)base;
+}
+
+struct loader {
+	struct enclave *e;
+	struct measure *m;
+	uint64_t run_start, run_end;
+	int run_prot;
+	int err;
+};
+
+static int prot_of(uint64_t flags)
+{
+	if (flags & SGX_SECINFO_TCS)
+		return PROT_NONE; /* the CPU's, not the enclave's */
+	return ((flags & SGX_SECINFO_R) ? PROT_READ : 0) |
+	       ((flags & SGX_SECINFO_W) ? PROT_WRITE : 0) |
+	       ((flags & SGX_SECINFO_X) ? PROT_EXEC : 0);
+}
+
+static int flush_run(struct loader *ld)
+{
+	if (ld->run_end > ld->run_start &&
+	    mprotect(ld->e->base + ld->run_start, ld->run_end - ld->run_start, ld->run_prot) < 0)
+		return -errno;
+	ld->run_start = ld->run_end;
+	return 0;
+}
+
+/* EADD (+EEXTEND): copy the page in, measure it, and track protections. */
+static int add_page(void *ctx, uint64_t off, uint64_t flags, const void *data, int extend)
+{
+	static const uint8_t zero[PAGE];
+	struct loader *ld = ctx;
+	int prot = prot_of(flags), r;
+
+	if (data)
+		memcpy(ld->e->base + off, data, PAGE);
+	if ((r = measure_eadd(ld->m, off, flags)) < 0)
+		return r;
+	if (extend && (r = measure_eextend_page(ld->m, off, data ? data : zero)) < 0)
+		return r;
+	if (off != ld->run_end || prot != ld->run_prot) {
+		if ((r = flush_run(ld)) < 0)
+			return r;
+		ld->run_start = off;
+		ld->run_prot = prot;
+	}
+	ld->run_end = off + PAGE;
+	return 0;
+}
+
+static int build_shared(struct enclave *e, const struct options *o, int argc, char **argv)
+{
+	size_t strings = 0, envc = 0;
+	for (int i = 0; i < argc; i++)
+		strings += strlen(argv[i]) + 1;
+	for (char **v = environ; *v; v++, envc++)
+		strings += strlen(*v) + 1;
+
+	uint64_t n = e->lay.l.ethreads;
+	uint64_t frames_off = PAGE;
+	uint64_t bounce_off = (frames_off + n * sizeof(struct sconce_frame) + PAGE - 1) & ~(PAGE - 1);
+	uint64_t strings_off = bounce_off + n * o->bounce_size;
+	e->shared_size = (strings_off + strings + PAGE - 1) & ~(PAGE - 1);
+	e->shared = mmap(NULL, e->shared_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (e->shared == MAP_FAILED) {
+		host_err("shared area of %llu bytes: %s", (unsigned long long)e->shared_size,
+			 strerror(errno));
+		return -1;
+	}
+	char *s = (char *)e->shared + strings_off;
+	for (int i = 0; i < argc; i++)
+		s = stpcpy(s, argv[i]) + 1;
+	for (char **v = environ; *v; v++)
+		s = stpcpy(s, *v) + 1;
+
+	struct sconce_boot *b = e->boot = (struct sconce_boot *)e->shared;
+	b->abi_version = SCONCE_ABI_VERSION;
+	b->flags = e->fsgsbase ? SCONCE_BOOT_FSGSBASE : 0;
+	b->shared_size = e->shared_size;
+	b->frames_off = frames_off;
+	b->bounce_off = bounce_off;
+	b->bounce_size = o->bounce_size;
+	b->strings_off = strings_off;
+	b->strings_size = strings;
+	b->argc = (uint32_t)argc;
+	b->envc = (uint32_t)envc;
+	b->pid = (uint64_t)getpid();
+	b->tid = (uint64_t)syscall(SYS_gettid);
+	b->verbose = (uint64_t)o->verbose;
+	return 0;
+}
+
+int sim_create(struct enclave *e, const struct image *img, const struct options *o,
+	       int argc, char **argv)
+{
+	memset(e, 0, sizeof(*e));
+	e->fsgsbase = cpu_has_fsgsbase();
+	if (layout_build(&e->lay, img, o) < 0)
+		return -1;
+	e->size = e->lay.l.enclave_size;
+	e->base = reserve_aligned(e->size);
+	if (!e->base) {
+		host_err("cannot reserve %llu MiB for the enclave: %s (try a smaller --heap)",
+			 (unsigned long long)(e->size >> 20), strerror(errno));
+		return -1;
+	}
+	if (mprotect(e->base, e->lay.end, PROT_READ | PROT_WRITE) < 0) {
+		host_err("enclave memory: %s", strerror(errno));
+		return -1;
+	}
+	struct loader ld = { .e = e, .m = measure_new(e->size, SCONCE_SSA_PAGES) };
+	if (!ld.m) {
+		host_err("measure: %s", strerror(errno));
+		return -1;
+	}
+	int r = layout_pages(&e->lay, img, add_page, &ld);
+	if (r == 0)
+		r = flush_run(&ld);
+	if (r < 0) {
+		measure_free(ld.m);
+		host_err("loading %s: %s", img->path, strerror(-r));
+		return -1;
+	}
+	if ((r = measure_finish(ld.m, e->mrenclave)) < 0) {
+		host_err("measure: %s", strerror(-r));
+		return -1;
+	}
+	return build_shared(e, o, argc, argv);
+}

@@ -1,0 +1,55 @@
+/* The sim backend: the enclave as a fixed region of this process. */
+#ifndef SCONCE_SIM_H
+#define SCONCE_SIM_H
+
+#include <signal.h>
+#include "host.h"
+
+#define ALTSTACK_SIZE 65536
+
+/* Per host thread that enters the enclave.  The first fields are used by
+ * sim_enter.S; keep the offsets in step. */
+struct sim_thread {
+	uint64_t entry;       /* absolute address of the enclave entry */
+	uint64_t host_fs;     /* glibc's thread pointer for this thread */
+	uint64_t encl_fs;     /* enclave FS when the CPU lacks FSGSBASE */
+	uint64_t fsgsbase;
+	uint64_t exit_value;
+	unsigned index;
+	uint64_t gs;          /* the control page (OGSBASGX) */
+	void *altstack;
+};
+
+struct enclave {
+	uint8_t *base;
+	uint64_t size;
+	struct layout lay;
+	uint8_t mrenclave[32];
+	uint8_t *shared;          /* untrusted shared area */
+	uint64_t shared_size;
+	struct sconce_boot *boot;
+	int fsgsbase;
+};
+
+long sim_enter(struct sim_thread *t, long cmd, long arg) __attribute__((visibility("hidden")));
+void sim_signal_entry(int sig, siginfo_t *si, void *uc) __attribute__((visibility("hidden")));
+void sim_signal_handler(int sig, siginfo_t *si, void *uc) __attribute__((visibility("hidden")));
+
+/* sim.c */
+int sim_create(struct enclave *e, const struct image *img, const struct options *o,
+	       int argc, char **argv);
+int sim_run(struct enclave *e, uint64_t entry);
+
+/* seccomp.c */
+int seccomp_install(uintptr_t base, uint64_t size);
+
+/* fault.c */
+void fault_init(struct enclave *e);
+int thread_signal_stack(struct sim_thread *t);
+
+/* ocall.c: serve one ocall; returns 0 to resume the enclave */
+int ocall_serve(struct enclave *e, struct sim_thread *t);
+
+int cpu_has_fsgsbase(void);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * The sconce ABI: everything the untrusted host and the trusted runtime
+ * share.  Both sides include this header and nothing else crosses the wall.
+ *
+ * Two kinds of shared data are described here:
+ *  - the enclave layout, decided by the host when it creates the enclave and
+ *    recorded in the measured layout page, so the enclave can trust it;
+ *  - the untrusted shared area (call frames, bounce buffers, boot strings),
+ *    which the enclave must treat as hostile: read each field once, validate,
+ *    then use.
+ *
+ * All structs that cross the wall use fixed-width fields and explicit
+ * padding so that no compiler-dependent layout or padding bytes leak.
+ */
+#ifndef SCONCE_ABI_H
+#define SCONCE_ABI_H
+
+#include <stdint.h>
+
+#define SCONCE_ABI_VERSION 1u
+#define SCONCE_PAGE_SIZE 4096ul
+
+/* ---------------------------------------------------------------------
+ * Enclave layout (all offsets relative to the enclave base).
+ *
+ *   [0, image_size)              the ELF image, segments at p_vaddr
+ *   layout_off                   one page: struct sconce_layout (measured)
+ *   heap_off .. +heap_size       heap, served by the runtime's mmap/brk
+ *   main stack                   guard page, then the first app thread's stack
+ *   per ethread i:               guard page, runtime stack, control page
+ *                                (GS base while inside), TCS page, SSA pages
+ *   ... unused up to the power-of-two size (never mapped)
+ * --------------------------------------------------------------------- */
+
+#define SCONCE_LAYOUT_MAGIC 0x74756f79616c6373ull /* "sclayout" */
+#define SCONCE_MAX_ETHREADS 64u
+#define SCONCE_ETHREAD_STACK (64u * 1024u)
+#define SCONCE_SSA_PAGES 1u /* SSA frame size in pages (SECS.SSAFRAMESIZE) */
+#define SCONCE_NSSA 2u      /* SSA frames per TCS */
+
+/* Where each ethread's pieces live. */
+struct sconce_ethread_layout {
+	uint64_t stack_lo;   /* lowest byte of the runtime stack */
+	uint64_t stack_top;  /* initial stack pointer (== ctl_off) */
+	uint64_t ctl_off;    /* control page: GS base inside the enclave */
+	uint64_t tcs_off;    /* TCS page (SGX); unused by the sim backend */
+	uint64_t ssa_off;    /* SCONCE_NSSA SSA frames */
+};
+
+/* The measured layout page.  The host writes it before measurement, so a
+ * host that lies about the layout changes MRENCLAVE. */
+struct sconce_layout {
+	uint64_t magic;
+	uint32_t abi_version;
+	uint32_t ethreads;
+	uint64_t enclave_size;   /* power of two; base is aligned to it */
+	uint64_t image_size;     /* page-rounded */
+	uint64_t layout_off;
+	uint64_t heap_off;
+	uint64_t heap_size;
+	uint64_t main_stack_lo;
+	uint64_t main_stack_size;
+	uint64_t flags;          /* SCONCE_LAYOUT_* */
+	struct sconce_ethread_layout ethread[SCONCE_MAX_ETHREADS];
+};
+
+/* ---------------------------------------------------------------------
+ * Control page (GS base inside the enclave).  Its first words are written
+ * by the host before measurement; the rest is the runtime's own state and
+ * starts as zero.  The host never reads it after creation.
+ * --------------------------------------------------------------------- */
+struct sconce_ctl_init {
+	uint64_t self_off;       /* offset of this page */
+	uint64_t index;          /* ethread number */
+	uint64_t stack_top_off;  /* initial runtime stack pointer */
+};
+#define SCONCE_CTL_INIT_SIZE 24u
+
+/* ---------------------------------------------------------------------
+ * Entering and leaving.
+ *
+ * EENTER (sim: sconce_sim_enter) passes the entry command in RDI and an
+ * argument in RSI.  EEXIT passes the exit reason in RAX and a value in
+ * RDI (the ocall code for SCONCE_EXIT_OCALL).
+ * --------------------------------------------------------------------- */
+enum sconce_enter_cmd {
+	SCONCE_ENTER_BOOT = 1,   /* first entry of ethread 0: boot, run main */
+	SCONCE_ENTER_THREAD = 2, /* first entry of another ethread */
+	SCONCE_ENTER_RESUME = 3, /* return from an ocall */
+};
+
+enum sconce_exit_reason {
+	SCONCE_EXIT_OCALL = 1,  /* host must serve the ocall in the frame */
+	SCONCE_EXIT_RETURN = 2, /* ecall finished (the ethread has nothing to do) */
+};
+
+/* Ocall codes, in sconce_frame.ocall. */
+enum sconce_ocall {
+	SCONCE_OCALL_SYSCALL = 1, /* run frame.nr(frame.args), result in frame.ret */
+	SCONCE_OCALL_EXIT = 2,    /* exit the process with status args[0] */
+	SCONCE_OCALL_KILLED = 3,  /* die from signal args[0] (default action) */
+	SCONCE_OCALL_LOG = 4,     /* print the message at args[0], length args[1] */
+	SCONCE_OCALL_SECURITY = 5,/* security violation: print message, stop */
+	SCONCE_OCALL_SET_FS = 6,  /* no FSGSBASE: set FS to args[0] on re-entry */
+	SCONCE_OCALL_COUNT
+};
+
+/* ---------------------------------------------------------------------
+ * The untrusted shared area.  Allocated by the host outside the enclave
+ * range; its address arrives in sconce_boot and the enclave checks that
+ * the whole area lies outside the enclave.
+ * --------------------------------------------------------------------- */
+
+/* One per ethread: the request the ethread is currently making. */
+struct sconce_frame {
+	uint64_t ocall;
+	uint64_t nr;
+	uint64_t args[6];
+	int64_t ret;
+	uint64_t pad[7];
+} __attribute__((aligned(64)));
+
+#define SCONCE_BOOT_FSGSBASE 1u /* CPU lets user code write FS/GS base */
+
+/* Boot information, at offset 0 of the shared area. */
+struct sconce_boot {
+	uint32_t abi_version;
+	uint32_t flags;           /* SCONCE_BOOT_* */
+	uint64_t shared_size;     /* whole shared area */
+	uint64_t frames_off;      /* ethreads x struct sconce_frame */
+	uint64_t bounce_off;      /* ethreads x bounce_size */
+	uint64_t bounce_size;
+	uint64_t strings_off;     /* argv strings, then envp strings, NUL-ended */
+	uint64_t strings_size;
+	uint32_t argc;
+	uint32_t envc;
+	uint64_t pid;             /* host process and main thread ids */
+	uint64_t tid;
+	uint64_t verbose;
+};
+
+#define SCONCE_DEFAULT_BOUNCE (1024u * 1024u)
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * The funnel: every system call musl makes arrives here.  Calls the
+ * enclave can answer itself are served inside; everything else is
+ * marshalled and forwarded to the host by rt_forward.
+ */
+#include <errno.h>
+#include <sys/syscall.h>
+#include "rt.h"
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define FUTEX_CMD_MASK 0x7f
+
+static long sys_arch_prctl(long code, long addr)
+{
+	if (code == ARCH_SET_FS) {
+		rt_set_fs((uint64_t)addr);
+		return 0;
+	}
+	if (code == ARCH_GET_FS) {
+		if (!rt_inside((uintptr_t)addr, 8))
+			return -EFAULT;
+		*(uint64_t *)addr = rt_self()->fsbase;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* With one application thread a futex wait can only be woken by a
+ * timeout; the M:N scheduler replaces this. */
+static long sys_futex(long uaddr, long op, long val, long timeout)
+{
+	if (!rt_inside((uintptr_t)uaddr, 4))
+		return -EFAULT;
+	switch (op & FUTEX_CMD_MASK) {
+	case 0: /* FUTEX_WAIT */
+	case 9: /* FUTEX_WAIT_BITSET */
+		if (*(volatile int *)uaddr != (int)val)
+			return -EAGAIN;
+		if (!timeout)
+			rt_fatal("futex wait with no other thread to wake it (deadlock)");
+		return -ETIMEDOUT;
+	default:
+		return 0;
+	}
+}
+
+static long refuse(long nr, const char *why)
+{
+	static uint64_t warned[8];
+	if (nr >= 0 && nr < 512 && !(warned[nr / 64] & (1ull << (nr % 64)))) {
+		warned[nr / 64] |= 1ull << (nr % 64);
+		rt_log("%s: %s", rt_syscall_name(nr), why);
+	}
+	return -ENOSYS;
+}
+
+long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	switch (n) {
+	case SYS_mmap: return rt_sys_mmap(a1, a2, a3, a4, a5, a6);
+	case SYS_munmap: return rt_sys_munmap(a1, a2);
+	case SYS_mremap: return rt_sys_mremap(a1, a2, a3, a4, a5);
+	case SYS_mprotect: return rt_sys_mprotect(a1, a2, a3);
+	case SYS_madvise: return rt_sys_madvise(a1, a2, a3);
+	case SYS_brk: return rt_sys_brk(a1);
+	case SYS_msync:
+	case SYS_mlock:
+	case SYS_munlock:
+	case SYS_membarrier:
+		return 0;
+	case SYS_getrandom: return rt_sys_getrandom(a1, a2, a3);
+	case SYS_rt_sigaction: return rt_sys_rt_sigaction(a1, a2, a3, a4);
+	case SYS_rt_sigprocmask: return rt_sys_rt_sigprocmask(a1, a2, a3, a4);
+	case SYS_sigaltstack: return rt_sys_sigaltstack(a1, a2);
+	case SYS_rt_sigreturn: return rt_sys_rt_sigreturn();
+	case SYS_kill: return rt_sys_kill(a1, a2);
+	case SYS_tkill: return rt_sys_tkill(a1, a2);
+	case SYS_tgkill: return rt_sys_tgkill(a1, a2, a3);
+	case SYS_set_tid_address: return rt_sys_set_tid_address(a1);
+	case SYS_gettid: return rt_sys_gettid();
+	case SYS_getpid: return rt_sys_getpid();
+	case SYS_exit: return rt_sys_exit(a1);
+	case SYS_exit_group: return rt_sys_exit_group(a1);
+	case SYS_arch_prctl: return sys_arch_prctl(a1, a2);
+	case SYS_futex: return sys_futex(a1, a2, a3, a4);
+	case SYS_set_robust_list:
+	case SYS_sched_yield:
+		return 0;
+	case SYS_clone:
+	case SYS_clone3:
+	case SYS_fork:
+	case SYS_vfork:
+		return refuse(n, "new processes and threads cannot be created inside the enclave yet");
+	case SYS_execve:
+	case SYS_execveat:
+		return refuse(n, "a new program cannot be executed inside the enclave");
+	}
+	long a[6] = { a1, a2, a3, a4, a5, a6 };
+	return rt_forward(n, a);
+}

@@ -1,0 +1,332 @@
+/*
+ * Forwarding: marshal a call described in syscall_table.c into untrusted
+ * memory, let the host run it, then validate the result against the
+ * declared rule before copying anything back.  The host only ever sees
+ * pointers into the bounce buffer, never into the enclave.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include "rt.h"
+#include "syscall_table.h"
+#include "forward.h"
+
+#define MAX_FD (1 << 20)
+#define SOCKADDR_MAX 128
+
+const char *rt_syscall_name(long nr)
+{
+	if (nr >= 0 && (unsigned long)nr < rt_syscalls_count && rt_syscalls[nr].name)
+		return rt_syscalls[nr].name;
+	static char buf[24];
+	rt_snprintf(buf, sizeof(buf), "syscall %ld", nr);
+	return buf;
+}
+
+int fw_user_range(long p, size_t n)
+{
+	return rt_inside((uintptr_t)p, n);
+}
+
+/* Copy an enclave buffer out to the bounce buffer. */
+long fw_copy_in(const void *src, size_t n, void **dst)
+{
+	void *b = rt_bounce_alloc(n ? n : 1);
+	if (!b)
+		return -ENOMEM;
+	if (n)
+		memcpy(b, src, n);
+	*dst = b;
+	return 0;
+}
+
+static long check_result(const struct syscall_spec *s, long ret, const long *a)
+{
+	if (ret < 0) {
+		if (ret < -4095)
+			rt_security_fail(s->name, "error value out of range");
+		return ret;
+	}
+	switch (s->ret) {
+	case R_ZERO:
+		if (ret != 0)
+			rt_security_fail(s->name, "non-zero result where only 0 is valid");
+		break;
+	case R_FD:
+		if (ret >= MAX_FD)
+			rt_security_fail(s->name, "descriptor number out of range");
+		break;
+	case R_LEN:
+		if ((unsigned long)ret > (unsigned long)a[s->ret_arg])
+			rt_security_fail(s->name, "result larger than the requested count");
+		break;
+	default:
+		break;
+	}
+	return ret;
+}
+
+static void check_dirents(const char *name, const unsigned char *buf, long len)
+{
+	long off = 0;
+	while (off < len) {
+		uint16_t reclen;
+		if (len - off < 20)
+			rt_security_fail(name, "truncated directory record");
+		memcpy(&reclen, buf + off + 16, 2);
+		if (reclen < 20 || reclen > len - off || (reclen & 7))
+			rt_security_fail(name, "directory record length out of bounds");
+		if (!memchr(buf + off + 19, 0, reclen - 19))
+			rt_security_fail(name, "directory entry name not terminated");
+		off += reclen;
+	}
+}
+
+static void extra_checks(const struct syscall_spec *s, long ret, const long *a, long *host)
+{
+	switch (s->check) {
+	case C_DIRENTS:
+		/* Validate the enclave copy: it was copied once already. */
+		check_dirents(s->name, (const unsigned char *)a[1], ret);
+		break;
+	case C_PIPEFDS: {
+		int *fds = (int *)(s->nargs == 4 ? a[3] : a[0]);
+		if (fds[0] < 0 || fds[1] < 0 || fds[0] >= MAX_FD || fds[1] >= MAX_FD ||
+		    fds[0] == fds[1])
+			rt_security_fail(s->name, "invalid descriptor pair");
+		break;
+	}
+	case C_POLL: {
+		const struct { int fd; short ev, rev; } *p = (const void *)a[0];
+		long n = 0;
+		for (long i = 0; i < a[1]; i++)
+			n += p[i].rev != 0;
+		if (n != ret)
+			rt_security_fail(s->name, "result does not match the returned events");
+		break;
+	}
+	case C_CLOCK: {
+		static int64_t last[2][2]; /* CLOCK_MONOTONIC (1), CLOCK_BOOTTIME (7) */
+		int k = a[0] == 1 ? 0 : a[0] == 7 ? 1 : -1;
+		const int64_t *ts = (const int64_t *)a[1];
+		if (ts[1] < 0 || ts[1] >= 1000000000)
+			rt_security_fail(s->name, "nanoseconds out of range");
+		if (k >= 0) {
+			if (ts[0] < last[k][0] || (ts[0] == last[k][0] && ts[1] < last[k][1]))
+				rt_security_fail(s->name, "monotonic clock went backwards");
+			last[k][0] = ts[0];
+			last[k][1] = ts[1];
+		}
+		break;
+	}
+	case C_STAT: {
+		const int64_t *st = (const int64_t *)(s->nargs == 4 ? a[2] : a[1]);
+		if (st[6] < 0 || st[8] < 0) /* st_size, st_blocks */
+			rt_security_fail(s->name, "negative file size");
+		break;
+	}
+	}
+	(void)host;
+}
+
+/* Can this argument be shortened to fit the bounce buffer?  Only the data
+ * buffer of a call that returns how much it transferred. */
+static int clampable(const struct syscall_spec *s, const struct arg_spec *as)
+{
+	return s->ret == R_LEN && as->len == s->ret_arg &&
+	       (as->kind == K_IN || as->kind == K_OUT || as->kind == K_OUTNA);
+}
+
+static long marshal_arg(const struct syscall_spec *s, int i, long *a, long *h)
+{
+	const struct arg_spec *as = &s->a[i];
+	void *b;
+	long r;
+
+	switch (as->kind) {
+	case K_VAL:
+	case K_SALEN:
+		h[i] = a[i];
+		return 0;
+	case K_STR0:
+	case K_STR: {
+		if (!a[i] && as->kind == K_STR0)
+			return h[i] = 0;
+		if (!a[i] || !fw_user_range(a[i], 1))
+			return -EFAULT;
+		size_t max = rt.base + rt.size - (uintptr_t)a[i];
+		size_t n = strnlen((const char *)a[i], max < PATH_MAX ? max : PATH_MAX);
+		if (n == PATH_MAX)
+			return -ENAMETOOLONG;
+		if (n == max)
+			return -EFAULT;
+		r = fw_copy_in((void *)a[i], n + 1, &b);
+		break;
+	}
+	case K_IN:
+	case K_OUT:
+	case K_OUTNA: {
+		size_t elem = as->kind == K_OUTNA ? as->size : 1;
+		if (a[as->len] < 0 || (unsigned long)a[as->len] > (1ul << 40) / elem)
+			return -EINVAL;
+		if (clampable(s, as) && (size_t)a[as->len] * elem > rt_bounce_avail())
+			a[as->len] = (long)(rt_bounce_avail() / elem);
+		size_t n = (size_t)a[as->len] * elem;
+		if (!a[i] && n == 0)
+			return h[i] = 0;
+		if (!fw_user_range(a[i], n))
+			return -EFAULT;
+		if (as->kind == K_IN) {
+			r = fw_copy_in((void *)a[i], n, &b);
+		} else {
+			b = rt_bounce_alloc(n ? n : 1);
+			r = b ? 0 : -ENOMEM;
+		}
+		break;
+	}
+	case K_INF:
+	case K_OUTF:
+	case K_IOF:
+		if (!a[i])
+			return h[i] = 0;
+		if (!fw_user_range(a[i], as->size))
+			return -EFAULT;
+		if (as->kind == K_OUTF) {
+			b = rt_bounce_alloc(as->size);
+			r = b ? 0 : -ENOMEM;
+		} else {
+			r = fw_copy_in((void *)a[i], as->size, &b);
+		}
+		break;
+	case K_IONA: {
+		if (a[as->len] < 0 || a[as->len] > 65536)
+			return -EINVAL;
+		size_t n = (size_t)a[as->len] * as->size;
+		if (!a[i] && n == 0)
+			return h[i] = 0;
+		if (!fw_user_range(a[i], n))
+			return -EFAULT;
+		r = fw_copy_in((void *)a[i], n, &b);
+		break;
+	}
+	case K_SA_IN:
+		if (!a[i])
+			return h[i] = 0;
+		if (a[as->len] < 0 || a[as->len] > SOCKADDR_MAX)
+			return -EINVAL;
+		if (!fw_user_range(a[i], (size_t)a[as->len]))
+			return -EFAULT;
+		r = fw_copy_in((void *)a[i], (size_t)a[as->len], &b);
+		break;
+	case K_SA_OUT: {
+		if (!a[i]) {
+			h[as->len] = 0;
+			return h[i] = 0;
+		}
+		if (!a[as->len] || !fw_user_range(a[as->len], 4) ||
+		    *(int *)a[as->len] < 0)
+			return -EFAULT;
+		if (!fw_user_range(a[i], (size_t)*(unsigned *)a[as->len]))
+			return -EFAULT;
+		unsigned *len = rt_bounce_alloc(4 + SOCKADDR_MAX);
+		if (!len)
+			return -ENOMEM;
+		*len = SOCKADDR_MAX;
+		h[as->len] = (long)len;
+		b = len + 1;
+		r = 0;
+		break;
+	}
+	default:
+		return -ENOSYS;
+	}
+	if (r < 0)
+		return r;
+	h[i] = (long)b;
+	return 0;
+}
+
+static void unmarshal_arg(const struct syscall_spec *s, int i, long ret, long *a, long *h)
+{
+	const struct arg_spec *as = &s->a[i];
+	if (!a[i] || !h[i])
+		return;
+	switch (as->kind) {
+	case K_OUT:
+		memcpy((void *)a[i], (void *)h[i], s->ret == R_LEN ? (size_t)ret : (size_t)a[as->len]);
+		break;
+	case K_OUTNA:
+		/* With a zero count (getgroups) the result is a count only. */
+		if ((unsigned long)ret > (unsigned long)a[as->len]) {
+			if (a[as->len] != 0)
+				rt_security_fail(s->name, "more elements than requested");
+			break;
+		}
+		memcpy((void *)a[i], (void *)h[i], (size_t)ret * as->size);
+		break;
+	case K_OUTF:
+	case K_IOF:
+		memcpy((void *)a[i], (void *)h[i], as->size);
+		break;
+	case K_IONA:
+		if (s->check == C_POLL) {
+			/* Only revents is the host's to change. */
+			struct pfd { int fd; short ev, rev; } *d = (void *)a[i];
+			const struct pfd *src = (const void *)h[i];
+			for (long k = 0; k < a[as->len]; k++)
+				d[k].rev = RT_READ_ONCE(src[k].rev);
+			break;
+		}
+		memcpy((void *)a[i], (void *)h[i], (size_t)a[as->len] * as->size);
+		break;
+	case K_SA_OUT: {
+		unsigned got = RT_READ_ONCE(*(unsigned *)h[as->len]);
+		unsigned have = *(unsigned *)a[as->len];
+		if (got > SOCKADDR_MAX)
+			rt_security_fail(s->name, "socket address length larger than the buffer");
+		memcpy((void *)a[i], (void *)h[i], got < have ? got : have);
+		*(unsigned *)a[as->len] = got;
+		break;
+	}
+	}
+}
+
+long rt_forward(long nr, const long args[6])
+{
+	static uint64_t warned[8];
+	const struct syscall_spec *s = 0;
+	long a[6], h[6] = { 0 };
+
+	if (nr >= 0 && (unsigned long)nr < rt_syscalls_count && rt_syscalls[nr].name)
+		s = &rt_syscalls[nr];
+	if (!s) {
+		if (nr >= 0 && nr < 512 && !(warned[nr / 64] & (1ull << (nr % 64)))) {
+			warned[nr / 64] |= 1ull << (nr % 64);
+			rt_log("unsupported system call %ld: returning ENOSYS", nr);
+		}
+		return -ENOSYS;
+	}
+	memcpy(a, args, sizeof(a));
+	rt_bounce_reset();
+	if (s->special)
+		return fw_special(s, nr, a);
+
+	for (int i = 0; i < s->nargs; i++) {
+		long r = marshal_arg(s, i, a, h);
+		if (r < 0)
+			return r;
+	}
+	long ret = check_result(s, rt_host_syscall(nr, h), a);
+	if (ret < 0)
+		return ret;
+	/* Copy out first (each shared byte read once), then check the copies. */
+	for (int i = 0; i < s->nargs; i++)
+		unmarshal_arg(s, i, ret, a, h);
+	extra_checks(s, ret, a, h);
+	return ret;
+}
+
+long fw_finish(const struct syscall_spec *s, long ret, const long *a)
+{
+	return check_result(s, ret, a);
+}

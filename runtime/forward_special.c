@@ -1,0 +1,351 @@
+/*
+ * Marshallers for the calls whose arguments the declared table cannot
+ * describe: vectors (readv/writev, sendmsg/recvmsg), fd sets, and the
+ * multiplexers ioctl and fcntl whose argument type depends on a command.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include "rt.h"
+#include "forward.h"
+
+#define IOV_MAX_CNT 1024
+#define SOCKADDR_MAX 128
+#define CONTROL_MAX 65536
+
+/* Sum an application iovec array, checking every element lies inside. */
+static long iov_total(long iovp, long cnt, size_t *total)
+{
+	if (cnt < 0 || cnt > IOV_MAX_CNT)
+		return -EINVAL;
+	if (cnt && !fw_user_range(iovp, (size_t)cnt * sizeof(struct iovec)))
+		return -EFAULT;
+	const struct iovec *iov = (const struct iovec *)iovp;
+	size_t t = 0;
+	for (long i = 0; i < cnt; i++) {
+		if (iov[i].iov_len > (1ul << 40) || (iov[i].iov_len && !fw_user_range((long)iov[i].iov_base, iov[i].iov_len)))
+			return -EFAULT;
+		t += iov[i].iov_len;
+	}
+	if (t > (1ul << 40))
+		return -EINVAL;
+	*total = t;
+	return 0;
+}
+
+static void gather(void *dst, const struct iovec *iov, long cnt, size_t n)
+{
+	for (long i = 0; i < cnt && n; i++) {
+		size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+		memcpy(dst, iov[i].iov_base, k);
+		dst = (char *)dst + k;
+		n -= k;
+	}
+}
+
+static void scatter(const struct iovec *iov, long cnt, const void *src, size_t n)
+{
+	for (long i = 0; i < cnt && n; i++) {
+		size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+		memcpy(iov[i].iov_base, src, k);
+		src = (const char *)src + k;
+		n -= k;
+	}
+}
+
+/* readv/writev and the positioned variants become one read or write of a
+ * single bounce buffer: the same atomicity, one copy each way. */
+static long vector_io(const struct syscall_spec *s, long *a, int out, int positioned)
+{
+	size_t total;
+	long r = iov_total(a[1], a[2], &total);
+	if (r < 0)
+		return r;
+	size_t n = total < rt_bounce_avail() ? total : rt_bounce_avail();
+	void *b = rt_bounce_alloc(n ? n : 1);
+	if (!b)
+		return -ENOMEM;
+	if (out)
+		gather(b, (const struct iovec *)a[1], a[2], n);
+	long h[6] = { a[0], (long)b, (long)n, positioned ? a[3] : 0 };
+	long nr = positioned ? (out ? SYS_pwrite64 : SYS_pread64) : (out ? SYS_write : SYS_read);
+	long lim[6] = { 0, 0, 0 };
+	lim[2] = (long)n;
+	struct syscall_spec one = *s;
+	one.ret_arg = 2;
+	long ret = fw_finish(&one, rt_host_syscall(nr, h), lim);
+	if (ret > 0 && !out)
+		scatter((const struct iovec *)a[1], a[2], b, (size_t)ret);
+	return ret;
+}
+
+/* The kernel's struct msghdr, as the host sees it. */
+struct host_msghdr {
+	uint64_t name;
+	uint32_t namelen, pad1;
+	uint64_t iov;
+	uint64_t iovlen;
+	uint64_t control;
+	uint64_t controllen;
+	int32_t flags, pad2;
+};
+
+static long msg_io(const struct syscall_spec *s, long nr, long *a, int out)
+{
+	if (!fw_user_range(a[1], sizeof(struct msghdr)))
+		return -EFAULT;
+	struct msghdr *m = (struct msghdr *)a[1];
+	size_t total;
+	long r = iov_total((long)m->msg_iov, m->msg_iovlen, &total);
+	if (r < 0)
+		return r;
+	if (m->msg_namelen > SOCKADDR_MAX || m->msg_controllen > CONTROL_MAX)
+		return -EINVAL;
+	if ((m->msg_name && !fw_user_range((long)m->msg_name, m->msg_namelen)) ||
+	    (m->msg_control && !fw_user_range((long)m->msg_control, m->msg_controllen)))
+		return -EFAULT;
+	struct host_msghdr *hm = rt_bounce_alloc(sizeof(*hm));
+	struct iovec *hiov = rt_bounce_alloc(sizeof(*hiov));
+	void *name = m->msg_name ? rt_bounce_alloc(SOCKADDR_MAX) : 0;
+	void *ctl = m->msg_control ? rt_bounce_alloc(m->msg_controllen) : 0;
+	if (!hm || !hiov || (m->msg_name && !name) || (m->msg_control && !ctl))
+		return -ENOMEM;
+	size_t n = total < rt_bounce_avail() ? total : rt_bounce_avail();
+	void *data = rt_bounce_alloc(n ? n : 1);
+	if (!data)
+		return -ENOMEM;
+	memset(hm, 0, sizeof(*hm));
+	hiov->iov_base = data;
+	hiov->iov_len = n;
+	hm->iov = (uint64_t)hiov;
+	hm->iovlen = 1;
+	hm->name = (uint64_t)name;
+	hm->namelen = out ? m->msg_namelen : (name ? SOCKADDR_MAX : 0);
+	hm->control = (uint64_t)ctl;
+	hm->controllen = m->msg_controllen;
+	if (out) {
+		if (name)
+			memcpy(name, m->msg_name, m->msg_namelen);
+		if (ctl)
+			memcpy(ctl, m->msg_control, m->msg_controllen);
+		gather(data, m->msg_iov, m->msg_iovlen, n);
+	}
+	long h[6] = { a[0], (long)hm, a[2] };
+	long lim[6] = { 0, 0, (long)n };
+	struct syscall_spec one = *s;
+	one.ret_arg = 2;
+	long ret = fw_finish(&one, rt_host_syscall(nr, h), lim);
+	if (ret < 0 || out)
+		return ret;
+	uint32_t namelen = RT_READ_ONCE(hm->namelen);
+	uint64_t controllen = RT_READ_ONCE(hm->controllen);
+	int32_t flags = RT_READ_ONCE(hm->flags);
+	if ((name && namelen > SOCKADDR_MAX) || controllen > m->msg_controllen)
+		rt_security_fail(s->name, "returned lengths exceed the buffers");
+	if (name) {
+		memcpy(m->msg_name, name, namelen < m->msg_namelen ? namelen : m->msg_namelen);
+		m->msg_namelen = namelen;
+	}
+	if (ctl)
+		memcpy(m->msg_control, ctl, controllen);
+	m->msg_controllen = (socklen_t)controllen;
+	m->msg_flags = flags;
+	scatter(m->msg_iov, m->msg_iovlen, data, (size_t)ret);
+	return ret;
+}
+
+static long popcount_set(const uint64_t *set, size_t words)
+{
+	long n = 0;
+	for (size_t i = 0; set && i < words; i++)
+		n += __builtin_popcountll(set[i]);
+	return n;
+}
+
+/* select and pselect6: in-out fd sets sized by nfds. */
+static long select_io(const struct syscall_spec *s, long nr, long *a)
+{
+	if (a[0] < 0 || a[0] > 1024)
+		return -EINVAL;
+	size_t words = ((size_t)a[0] + 63) / 64, bytes = words * 8;
+	uint64_t *hs[3] = { 0 }, *in[3] = { 0 };
+	long h[6] = { a[0] };
+	long asked = 0;
+	for (int k = 0; k < 3; k++) {
+		if (!a[1 + k])
+			continue;
+		if (!fw_user_range(a[1 + k], bytes))
+			return -EFAULT;
+		in[k] = (uint64_t *)a[1 + k];
+		if (fw_copy_in(in[k], bytes, (void **)&hs[k]) < 0)
+			return -ENOMEM;
+		asked += popcount_set(in[k], words);
+		h[1 + k] = (long)hs[k];
+	}
+	size_t tsz = nr == SYS_select ? 16 : 16;
+	void *ht = 0;
+	if (a[4]) {
+		if (!fw_user_range(a[4], tsz) || fw_copy_in((void *)a[4], tsz, &ht) < 0)
+			return -EFAULT;
+	}
+	h[4] = (long)ht;
+	if (nr == SYS_pselect6 && a[5]) {
+		if (!fw_user_range(a[5], 16))
+			return -EFAULT;
+		const uint64_t *sd = (const uint64_t *)a[5];
+		uint64_t *hsd = rt_bounce_alloc(16 + 8);
+		if (!hsd)
+			return -ENOMEM;
+		hsd[0] = 0;
+		hsd[1] = sd[1];
+		if (sd[0]) {
+			if (!fw_user_range((long)sd[0], 8))
+				return -EFAULT;
+			hsd[2] = *(const uint64_t *)sd[0];
+			hsd[0] = (uint64_t)&hsd[2];
+		}
+		h[5] = (long)hsd;
+	}
+	long ret = fw_finish(s, rt_host_syscall(nr, h), a);
+	if (ret < 0)
+		return ret;
+	long got = 0;
+	for (int k = 0; k < 3; k++) {
+		if (!in[k])
+			continue;
+		for (size_t w = 0; w < words; w++) {
+			uint64_t v = RT_READ_ONCE(hs[k][w]);
+			if (v & ~in[k][w])
+				rt_security_fail(s->name, "descriptor reported that was not asked about");
+			in[k][w] = v;
+			got += __builtin_popcountll(v);
+		}
+	}
+	if (ret > asked || got != ret)
+		rt_security_fail(s->name, "result does not match the returned sets");
+	if (ht)
+		memcpy((void *)a[4], ht, tsz);
+	return ret;
+}
+
+static long getsockopt_io(const struct syscall_spec *s, long *a)
+{
+	if (!fw_user_range(a[4], 4))
+		return -EFAULT;
+	unsigned have = *(unsigned *)a[4];
+	if (have > 1024)
+		have = 1024;
+	if (have && !fw_user_range(a[3], have))
+		return -EFAULT;
+	unsigned *hl = rt_bounce_alloc(4 + have);
+	if (!hl)
+		return -ENOMEM;
+	*hl = have;
+	if (have)
+		memcpy(hl + 1, (void *)a[3], have);
+	long h[6] = { a[0], a[1], a[2], (long)(hl + 1), (long)hl };
+	long ret = fw_finish(s, rt_host_syscall(SYS_getsockopt, h), a);
+	if (ret < 0)
+		return ret;
+	unsigned got = RT_READ_ONCE(*hl);
+	if (got > have)
+		rt_security_fail(s->name, "option length larger than the buffer");
+	memcpy((void *)a[3], hl + 1, got);
+	*(unsigned *)a[4] = got;
+	return 0;
+}
+
+/* A command with an argument struct of `size` bytes moving in `dir`. */
+struct cmd {
+	unsigned long cmd;
+	uint8_t dir;   /* 0 value, 1 in, 2 out, 3 in-out */
+	uint8_t ret;   /* R_* rule */
+	uint16_t size;
+};
+
+static const struct cmd ioctls[] = {
+	{ 0x5401, 2, R_ZERO, 36 }, /* TCGETS (kernel struct termios) */
+	{ 0x5402, 1, R_ZERO, 36 }, { 0x5403, 1, R_ZERO, 36 }, { 0x5404, 1, R_ZERO, 36 },
+	{ 0x5409, 0, R_ZERO, 0 },  /* TCSBRK */
+	{ 0x540A, 0, R_ZERO, 0 },  /* TCXONC */
+	{ 0x540B, 0, R_ZERO, 0 },  /* TCFLSH */
+	{ 0x540E, 0, R_ZERO, 0 },  /* TIOCSCTTY */
+	{ 0x540F, 2, R_ZERO, 4 },  /* TIOCGPGRP */
+	{ 0x5410, 1, R_ZERO, 4 },  /* TIOCSPGRP */
+	{ 0x5413, 2, R_ZERO, 8 },  /* TIOCGWINSZ */
+	{ 0x5414, 1, R_ZERO, 8 },  /* TIOCSWINSZ */
+	{ 0x541B, 2, R_ZERO, 4 },  /* FIONREAD */
+	{ 0x5421, 1, R_ZERO, 4 },  /* FIONBIO */
+	{ 0x5422, 0, R_ZERO, 0 },  /* TIOCNOTTY */
+	{ 0x5450, 0, R_ZERO, 0 },  /* FIONCLEX */
+	{ 0x5451, 0, R_ZERO, 0 },  /* FIOCLEX */
+	{ 0x5452, 1, R_ZERO, 4 },  /* FIOASYNC */
+};
+
+static const struct cmd fcntls[] = {
+	{ 0, 0, R_FD, 0 }, { 1030, 0, R_FD, 0 },         /* F_DUPFD, F_DUPFD_CLOEXEC */
+	{ 1, 0, R_NONNEG, 0 }, { 2, 0, R_ZERO, 0 },      /* F_GETFD, F_SETFD */
+	{ 3, 0, R_NONNEG, 0 }, { 4, 0, R_ZERO, 0 },      /* F_GETFL, F_SETFL */
+	{ 5, 3, R_ZERO, 32 }, { 6, 1, R_ZERO, 32 }, { 7, 1, R_ZERO, 32 }, /* locks */
+	{ 36, 3, R_ZERO, 32 }, { 37, 1, R_ZERO, 32 }, { 38, 1, R_ZERO, 32 },
+	{ 8, 0, R_ZERO, 0 }, { 9, 0, R_ANY, 0 },         /* F_SETOWN, F_GETOWN */
+	{ 15, 1, R_ZERO, 8 }, { 16, 2, R_ZERO, 8 },      /* F_SETOWN_EX, F_GETOWN_EX */
+	{ 1031, 0, R_NONNEG, 0 }, { 1032, 0, R_NONNEG, 0 }, /* pipe size */
+	{ 1033, 0, R_ZERO, 0 }, { 1034, 0, R_NONNEG, 0 },  /* seals */
+};
+
+static long command_io(const struct syscall_spec *s, long nr, long *a,
+		       const struct cmd *tab, size_t n, int unknown)
+{
+	static uint64_t warned;
+	const struct cmd *c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (tab[i].cmd == (unsigned long)a[1])
+			c = &tab[i];
+	if (!c) {
+		if (!(warned & (1ull << (nr & 63)))) {
+			warned |= 1ull << (nr & 63);
+			rt_log("%s: command 0x%lx is not supported inside the enclave", s->name, a[1]);
+		}
+		return -unknown;
+	}
+	long h[6] = { a[0], a[1], a[2] };
+	void *b = 0;
+	if (c->dir) {
+		if (!fw_user_range(a[2], c->size))
+			return -EFAULT;
+		if (c->dir & 1) {
+			if (fw_copy_in((void *)a[2], c->size, &b) < 0)
+				return -ENOMEM;
+		} else if (!(b = rt_bounce_alloc(c->size))) {
+			return -ENOMEM;
+		}
+		h[2] = (long)b;
+	}
+	struct syscall_spec one = *s;
+	one.ret = c->ret;
+	long ret = fw_finish(&one, rt_host_syscall(nr, h), a);
+	if (ret >= 0 && (c->dir & 2))
+		memcpy((void *)a[2], b, c->size);
+	return ret;
+}
+
+long fw_special(const struct syscall_spec *s, long nr, long *a)
+{
+	switch (s->special) {
+	case S_READV: return vector_io(s, a, 0, 0);
+	case S_WRITEV: return vector_io(s, a, 1, 0);
+	case S_PREADV: return vector_io(s, a, 0, 1);
+	case S_PWRITEV: return vector_io(s, a, 1, 1);
+	case S_SENDMSG: return msg_io(s, nr, a, 1);
+	case S_RECVMSG: return msg_io(s, nr, a, 0);
+	case S_SELECT:
+	case S_PSELECT6: return select_io(s, nr, a);
+	case S_GETSOCKOPT: return getsockopt_io(s, a);
+	case S_IOCTL: return command_io(s, nr, a, ioctls, sizeof(ioctls) / sizeof(ioctls[0]), ENOTTY);
+	case S_FCNTL: return command_io(s, nr, a, fcntls, sizeof(fcntls) / sizeof(fcntls[0]), EINVAL);
+	}
+	return -ENOSYS;
+}

@@ -1,0 +1,121 @@
+/*
+ * Leaving the enclave: the synchronous ocall path and the messages the
+ * runtime sends out (logs, security errors, process exit).
+ */
+#include <stdarg.h>
+#include <string.h>
+#include "rt.h"
+
+static long ocall(uint64_t code, uint64_t nr, const uint64_t args[6])
+{
+	struct rt_ethread *self = rt_self();
+	struct sconce_frame *f = self->frame;
+
+	f->ocall = code;
+	f->nr = nr;
+	for (int i = 0; i < 6; i++)
+		f->args[i] = args ? args[i] : 0;
+	rt_exit_ocall();
+	return RT_READ_ONCE(f->ret);
+}
+
+long rt_ocall(uint64_t code, const uint64_t args[6])
+{
+	return ocall(code, 0, args);
+}
+
+long rt_host_syscall(long nr, const long args[6])
+{
+	return ocall(SCONCE_OCALL_SYSCALL, (uint64_t)nr, (const uint64_t *)args);
+}
+
+void *rt_bounce_alloc(size_t n)
+{
+	struct rt_ethread *self = rt_self();
+	size_t need = (n + 15) & ~(size_t)15;
+
+	if (need < n || need > self->bounce_size - self->bounce_used)
+		return 0;
+	void *p = self->bounce + self->bounce_used;
+	self->bounce_used += need;
+	return p;
+}
+
+void rt_bounce_reset(void)
+{
+	rt_self()->bounce_used = 0;
+}
+
+size_t rt_bounce_avail(void)
+{
+	struct rt_ethread *self = rt_self();
+	return self->bounce_size - self->bounce_used;
+}
+
+/* Send a message to the host; it is copied, never referenced in place. */
+static void send_text(uint64_t code, const char *msg)
+{
+	size_t len = strlen(msg);
+	struct rt_ethread *self = rt_self();
+	if (len > self->bounce_size)
+		len = self->bounce_size;
+	memcpy(self->bounce, msg, len);
+	uint64_t args[6] = { (uint64_t)(uintptr_t)self->bounce, len };
+	rt_ocall(code, args);
+}
+
+void rt_log(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	extern int rt_vsnprintf(char *, size_t, const char *, va_list) RT_HIDDEN;
+	rt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	send_text(SCONCE_OCALL_LOG, buf);
+}
+
+void rt_exit_process(int status)
+{
+	uint64_t args[6] = { (uint64_t)(unsigned)status };
+	for (;;)
+		rt_ocall(SCONCE_OCALL_EXIT, args);
+}
+
+void rt_die_by_signal(int sig)
+{
+	uint64_t args[6] = { (uint64_t)sig };
+	rt_ocall(SCONCE_OCALL_KILLED, args);
+	/* A host that resumes us anyway gets a fault, not a running app. */
+	for (;;)
+		__builtin_trap();
+}
+
+void rt_security_fail(const char *call, const char *rule)
+{
+	char buf[256];
+	rt_snprintf(buf, sizeof(buf), "%s: %s", call, rule);
+	send_text(SCONCE_OCALL_SECURITY, buf);
+	for (;;)
+		__builtin_trap();
+}
+
+void rt_fatal(const char *what)
+{
+	char buf[256];
+	rt_snprintf(buf, sizeof(buf), "fatal: %s", what);
+	send_text(SCONCE_OCALL_LOG, buf);
+	rt_die_by_signal(6);
+}
+
+void rt_set_fs(uint64_t fs)
+{
+	struct rt_ethread *self = rt_self();
+	self->fsbase = fs;
+	if (self->fsgsbase) {
+		__asm__ volatile("wrfsbase %0" : : "r"(fs) : "memory");
+	} else {
+		uint64_t args[6] = { fs };
+		rt_ocall(SCONCE_OCALL_SET_FS, args);
+	}
+}

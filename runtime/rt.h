@@ -1,0 +1,146 @@
+/*
+ * Internal interface of the trusted runtime.  Everything here runs inside
+ * the enclave.  Functions return negative errno values; nothing here sets
+ * errno (that is musl's job, in one place).
+ */
+#ifndef SCONCE_RT_H
+#define SCONCE_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sconce/abi.h>
+
+#define RT_HIDDEN __attribute__((visibility("hidden")))
+#define RT_NORETURN __attribute__((noreturn))
+#define RT_READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define RT_WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+
+/* Per-ethread state, in the control page (GS base inside the enclave).
+ * The first three words come from the measured page contents. */
+struct rt_ethread {
+	uint64_t self_off;
+	uint64_t index;
+	uint64_t stack_top_off;
+	struct rt_ethread *self;
+	uint64_t host_rsp;      /* host context, saved at every entry */
+	uint64_t host_rbp;
+	uint64_t host_ret;
+	uint64_t encl_rsp;      /* enclave context while outside for an ocall */
+	uint64_t fsbase;        /* FS base to restore when re-entering */
+	uint64_t fsgsbase;      /* 1: WRFSBASE usable */
+	struct sconce_frame *frame;   /* this ethread's shared call frame */
+	uint8_t *bounce;              /* this ethread's bounce buffer */
+	uint64_t bounce_size;
+	uint64_t bounce_used;
+};
+
+/* Offsets used by entry.S. */
+#define CTL_STACK_TOP_OFF 16
+#define CTL_SELF 24
+#define CTL_HOST_RSP 32
+#define CTL_HOST_RBP 40
+#define CTL_HOST_RET 48
+#define CTL_ENCL_RSP 56
+#define CTL_FSBASE 64
+#define CTL_FSGSBASE 72
+
+static inline struct rt_ethread *rt_self(void)
+{
+	struct rt_ethread *p;
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(p) : "i"(CTL_SELF));
+	return p;
+}
+
+/* Global, trusted facts established at boot. */
+struct rt_state {
+	uintptr_t base;             /* enclave base */
+	uintptr_t size;             /* enclave size (power of two) */
+	const struct sconce_layout *layout;
+	uintptr_t shared;           /* untrusted shared area */
+	uint64_t shared_size;
+	struct sconce_boot boot;    /* copied and validated */
+	int verbose;
+};
+extern struct rt_state rt RT_HIDDEN;
+
+/* entry.S */
+void rt_exit_ocall(void) RT_HIDDEN;
+RT_NORETURN void rt_run_on_stack(void *sp, void (*fn)(void *), void *arg) RT_HIDDEN;
+
+/* reloc.c */
+void rt_relocate(void) RT_HIDDEN;
+
+/* boot.c */
+long rt_ecall(long cmd, long arg) RT_HIDDEN;
+
+/* ocall.c: the only way out of the enclave */
+long rt_ocall(uint64_t code, const uint64_t args[6]) RT_HIDDEN;
+RT_NORETURN void rt_exit_process(int status) RT_HIDDEN;
+RT_NORETURN void rt_die_by_signal(int sig) RT_HIDDEN;
+RT_NORETURN void rt_security_fail(const char *call, const char *rule) RT_HIDDEN;
+RT_NORETURN void rt_fatal(const char *what) RT_HIDDEN;
+void rt_log(const char *fmt, ...) RT_HIDDEN __attribute__((format(printf, 1, 2)));
+int rt_snprintf(char *buf, size_t n, const char *fmt, ...) RT_HIDDEN
+	__attribute__((format(printf, 3, 4)));
+void rt_set_fs(uint64_t fs) RT_HIDDEN;
+
+/* Bounce buffer: untrusted memory for the current call's data. */
+void *rt_bounce_alloc(size_t n) RT_HIDDEN;
+void rt_bounce_reset(void) RT_HIDDEN;
+size_t rt_bounce_avail(void) RT_HIDDEN;
+
+/* Raw forwarded call: args must already point into untrusted memory.
+ * The returned value is hostile and must be validated by the caller. */
+long rt_host_syscall(long nr, const long args[6]) RT_HIDDEN;
+
+/* Range checks against the enclave. */
+static inline int rt_inside(uintptr_t p, size_t n)
+{
+	return p >= rt.base && n <= rt.size && p - rt.base <= rt.size - n;
+}
+static inline int rt_overlaps_enclave(uintptr_t p, size_t n)
+{
+	if (n == 0)
+		return p >= rt.base && p < rt.base + rt.size;
+	if (p + n < p)
+		return 1;
+	return p < rt.base + rt.size && p + n > rt.base;
+}
+
+/* mem.c: the enclave heap */
+void rt_mem_init(void) RT_HIDDEN;
+long rt_sys_mmap(long addr, long len, long prot, long flags, long fd, long off) RT_HIDDEN;
+long rt_sys_munmap(long addr, long len) RT_HIDDEN;
+long rt_sys_mremap(long old, long oldlen, long newlen, long flags, long new_addr) RT_HIDDEN;
+long rt_sys_mprotect(long addr, long len, long prot) RT_HIDDEN;
+long rt_sys_madvise(long addr, long len, long advice) RT_HIDDEN;
+long rt_sys_brk(long addr) RT_HIDDEN;
+
+/* rand.c */
+long rt_sys_getrandom(long buf, long len, long flags) RT_HIDDEN;
+int rt_random_bytes(void *buf, size_t len) RT_HIDDEN;
+
+/* signal.c */
+long rt_sys_rt_sigaction(long sig, long act, long old, long size) RT_HIDDEN;
+long rt_sys_rt_sigprocmask(long how, long set, long old, long size) RT_HIDDEN;
+long rt_sys_sigaltstack(long ss, long old) RT_HIDDEN;
+long rt_sys_kill(long pid, long sig) RT_HIDDEN;
+long rt_sys_tkill(long tid, long sig) RT_HIDDEN;
+long rt_sys_tgkill(long tgid, long tid, long sig) RT_HIDDEN;
+long rt_sys_rt_sigreturn(void) RT_HIDDEN;
+
+/* thread.c */
+long rt_sys_set_tid_address(long p) RT_HIDDEN;
+long rt_sys_exit(long code) RT_HIDDEN;
+long rt_sys_exit_group(long code) RT_HIDDEN;
+long rt_sys_gettid(void) RT_HIDDEN;
+long rt_sys_getpid(void) RT_HIDDEN;
+
+/* forward.c: table-driven marshalling of forwarded calls */
+long rt_forward(long nr, const long a[6]) RT_HIDDEN;
+const char *rt_syscall_name(long nr) RT_HIDDEN;
+
+/* dispatch.c */
+long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6) RT_HIDDEN;
+
+#endif
