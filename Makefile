@@ -10,14 +10,14 @@ JOBS ?= $(shell nproc)
 
 CC := gcc
 WARN := -Wall -Wextra -Werror
-HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ihost $(EXTRA_HOST_CFLAGS)
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -iquote host $(EXTRA_HOST_CFLAGS)
 HOST_LDLIBS := -lcrypto
 
 # The runtime is enclave code: built against the patched musl headers, as
 # position-independent code with hidden symbols, without a stack protector
 # (it runs before the application's TLS exists).
-RT_CFLAGS := -std=gnu11 -O2 -g $(WARN) -nostdinc -isystem $(B)/musl/include \
-	-isystem $(shell $(CC) -print-file-name=include) -Iinclude -Iruntime \
+RT_CFLAGS := -std=gnu11 -O2 -g $(WARN) -nostdinc -isystem $(B)/musl/include -isystem $(B)/musl/kinclude \
+	-isystem $(shell $(CC) -print-file-name=include) -Iinclude -iquote runtime \
 	-fPIE -fvisibility=hidden -fno-stack-protector -fno-builtin-printf -mno-red-zone
 
 HOST_SRCS := $(wildcard host/*.c)

@@ -3,6 +3,7 @@
  * and serving its ocalls until the application ends.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,25 +59,62 @@ static int thread_init(struct enclave *e, struct sim_thread *t, unsigned index, 
 	return 0;
 }
 
-int sim_run(struct enclave *e, uint64_t entry)
+/* Enter as ethread t and serve its ocalls; returns only on failure. */
+static void ethread_loop(struct enclave *e, struct sim_thread *t, long cmd, long arg)
 {
-	static struct sim_thread t0;
+	long r = sim_enter(t, cmd, arg);
+	while (r == SCONCE_EXIT_OCALL) {
+		if (ocall_serve(e, t) < 0)
+			break;
+		r = sim_enter(t, SCONCE_ENTER_RESUME, 0);
+	}
+	if (r != SCONCE_EXIT_OCALL)
+		host_err("ethread %u: the enclave returned unexpectedly (reason %ld, value %ld)",
+			 t->index, r, (long)t->exit_value);
+	fflush(NULL);
+	_exit(1);
+}
 
-	if (thread_init(e, &t0, 0, entry) < 0)
-		return -1;
-	fault_init(e);
+static struct enclave *encl;
+static struct sim_thread threads[SCONCE_MAX_ETHREADS];
+static uint64_t entry_off;
+
+static void *ethread_main(void *arg)
+{
+	struct sim_thread *t = arg;
+	if (thread_init(encl, t, t->index, entry_off) < 0)
+		_exit(1);
+	ethread_loop(encl, t, SCONCE_ENTER_THREAD, 0);
+	return NULL;
+}
+
+int sim_run(struct enclave *e, const struct options *o, uint64_t entry)
+{
+	encl = e;
+	entry_off = entry;
 	/* SIGPIPE is raised inside the enclave from EPIPE results, so that
 	 * the application's own disposition decides. */
 	signal(SIGPIPE, SIG_IGN);
+	host_signals_block();
+	fault_init(e);
+	if (thread_init(e, &threads[0], 0, entry) < 0)
+		return -1;
 	if (seccomp_install((uintptr_t)e->base, e->size) < 0)
 		return -1;
-	long r = sim_enter(&t0, SCONCE_ENTER_BOOT, (long)(uintptr_t)e->shared);
-	while (r == SCONCE_EXIT_OCALL) {
-		if (ocall_serve(e, &t0) < 0)
+	if (host_signals_start(e) < 0 || workers_start(e, o) < 0)
+		return -1;
+	for (unsigned i = 1; i < e->lay.l.ethreads; i++) {
+		pthread_t th;
+		pthread_attr_t attr;
+		threads[i].index = i;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&th, &attr, ethread_main, &threads[i]) != 0) {
+			host_err("cannot start ethread %u", i);
 			return -1;
-		r = sim_enter(&t0, SCONCE_ENTER_RESUME, 0);
+		}
+		pthread_attr_destroy(&attr);
 	}
-	host_err("the enclave returned unexpectedly (reason %ld, value %ld)", r,
-		 (long)t0.exit_value);
+	ethread_loop(e, &threads[0], SCONCE_ENTER_BOOT, (long)(uintptr_t)e->shared);
 	return -1;
 }

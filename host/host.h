@@ -18,6 +18,13 @@ struct options {
 	uint32_t ethreads;
 	uint64_t bounce_size;
 	int verbose;
+	int async;            /* forward through the queues (default) */
+	uint32_t slots;
+	uint32_t workers;     /* minimum pool size */
+	uint32_t max_workers;
+	uint64_t spin;        /* enclave polls before parking or sleeping */
+	uint64_t worker_spin; /* worker polls before sleeping */
+	int stats;
 };
 void options_defaults(struct options *o);
 /* Parses layout and run options from argv; returns the index of the first

@@ -93,7 +93,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	uint64_t entry = img.entry;
 	image_free(&img);
-	sim_run(&e, entry);
+	sim_run(&e, &o, entry);
 	return 1;
 }
 

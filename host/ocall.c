@@ -11,23 +11,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "sim.h"
+#include "queue.h"
 
-#define SCONCE_EXIT_SECURITY 125
-
-static long raw_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	long ret;
-	register long r10 __asm__("r10") = a4;
-	register long r8 __asm__("r8") = a5;
-	register long r9 __asm__("r9") = a6;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-static int refused(long nr)
+int ocall_refused(long nr)
 {
 	switch (nr) {
 	case SYS_exit: case SYS_exit_group: case SYS_clone: case SYS_clone3:
@@ -46,8 +32,8 @@ static int refused(long nr)
 static int message(struct enclave *e, unsigned index, uint64_t p, uint64_t len,
 		   const char **msg, int *n)
 {
-	uintptr_t lo = (uintptr_t)e->shared + e->boot->bounce_off + index * e->boot->bounce_size;
-	if (p < lo || len > e->boot->bounce_size || p - lo > e->boot->bounce_size - len)
+	uintptr_t lo = (uintptr_t)e->shared + e->boot->msg_off + index * SCONCE_MSG_SIZE;
+	if (p < lo || len > SCONCE_MSG_SIZE || p - lo > SCONCE_MSG_SIZE - len)
 		return -1;
 	*msg = (const char *)(uintptr_t)p;
 	*n = (int)len;
@@ -61,20 +47,37 @@ int ocall_serve(struct enclave *e, struct sim_thread *t)
 	const char *msg;
 	int n;
 
+	struct sconce_control *ctl = (struct sconce_control *)(e->shared + e->boot->control_off);
+
 	switch (code) {
-	case SCONCE_OCALL_SYSCALL: {
-		long nr = (long)f->nr;
-		const uint64_t *a = f->args;
-		f->ret = refused(nr) ? -ENOSYS
-				     : raw_syscall6(nr, (long)a[0], (long)a[1], (long)a[2],
-						    (long)a[3], (long)a[4], (long)a[5]);
+	case SCONCE_OCALL_SLOT: {
+		uint64_t i = f->args[0];
+		if (i >= e->boot->nslots)
+			break;
+		struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
+		s->ret = ocall_refused((long)s->nr) ? -ENOSYS : host_syscall((long)s->nr, s->args);
 		return 0;
 	}
+	case SCONCE_OCALL_WAKE_WORKER:
+		workers_wake();
+		return 0;
+	case SCONCE_OCALL_IDLE:
+		__atomic_add_fetch(&ctl->ethreads_idle, 1, __ATOMIC_SEQ_CST);
+		futex_wait(&ctl->wake_seq, (uint32_t)f->args[0], f->args[1]);
+		__atomic_sub_fetch(&ctl->ethreads_idle, 1, __ATOMIC_SEQ_CST);
+		return 0;
+	case SCONCE_OCALL_WAKE_ETHREAD:
+		futex_wake(&ctl->wake_seq, 1);
+		return 0;
 	case SCONCE_OCALL_EXIT:
+		if (e->stats)
+			print_stats(e, stderr);
 		fflush(NULL);
 		_exit((int)(f->args[0] & 0xff));
 	case SCONCE_OCALL_KILLED: {
 		int sig = (int)f->args[0];
+		if (e->stats)
+			print_stats(e, stderr);
 		if (sig < 1 || sig > 64)
 			sig = SIGABRT;
 		struct sigaction sa;
@@ -105,6 +108,18 @@ int ocall_serve(struct enclave *e, struct sim_thread *t)
 		t->encl_fs = f->args[0];
 		return 0;
 	}
-	host_err("unknown ocall %llu from the enclave", (unsigned long long)code);
+	host_err("malformed ocall %llu from the enclave", (unsigned long long)code);
 	return -1;
+}
+
+void print_stats(struct enclave *e, FILE *f)
+{
+	const struct sconce_control *c = (const void *)(e->shared + e->boot->control_off);
+	fprintf(f, "sconce: calls: %llu async, %llu sync, %llu exits\n",
+		(unsigned long long)c->st_async, (unsigned long long)c->st_sync,
+		(unsigned long long)c->st_exits);
+	fprintf(f, "sconce: threads: %llu created, %llu switches, %llu futex waits, %llu idle sleeps\n",
+		(unsigned long long)c->st_threads, (unsigned long long)c->st_switches,
+		(unsigned long long)c->st_futex_waits, (unsigned long long)c->st_idle);
+	workers_stats(f);
 }

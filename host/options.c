@@ -15,10 +15,18 @@ void options_usage(FILE *f)
 		"  --heap SIZE      enclave heap (default 256M; env SCONCE_HEAP)\n"
 		"  --stack SIZE     main thread stack (default 8M; env SCONCE_STACK)\n"
 		"  --ethreads N     enclave threads, 1..%u (default 1; env SCONCE_ETHREADS)\n"
-		"  --bounce SIZE    per-thread bounce buffer (default 1M; env SCONCE_BOUNCE)\n"
+		"run only (not part of the measurement):\n"
+		"  --syscalls MODE  async (queues, default) or sync (one exit per call); env SCONCE_SYSCALLS\n"
+		"  --slots N        request slots, 1..%u (default 256; env SCONCE_SLOTS)\n"
+		"  --bounce SIZE    bounce buffer per slot (default 256K; env SCONCE_BOUNCE)\n"
+		"  --workers N      system-call workers kept alive (default 1; env SCONCE_WORKERS)\n"
+		"  --max-workers N  upper bound as the pool grows (default 512; env SCONCE_MAX_WORKERS)\n"
+		"  --spin N         enclave polls before parking or sleeping (default 4000; env SCONCE_SPIN)\n"
+		"  --worker-spin N  worker polls before sleeping (default 50000; env SCONCE_WORKER_SPIN)\n"
+		"  --stats          print call, switch and worker counts at exit (env SCONCE_STATS=1)\n"
 		"  -v, --verbose    print the measurement and runtime notes (env SCONCE_VERBOSE=1)\n"
 		"SIZE takes a K, M or G suffix.\n",
-		SCONCE_MAX_ETHREADS);
+		SCONCE_MAX_ETHREADS, SCONCE_MAX_SLOTS);
 }
 
 int parse_size(const char *s, uint64_t *out)
@@ -49,6 +57,13 @@ void options_defaults(struct options *o)
 	o->ethreads = 1;
 	o->bounce_size = SCONCE_DEFAULT_BOUNCE;
 	o->verbose = 0;
+	o->async = 1;
+	o->slots = 256;
+	o->workers = 1;
+	o->max_workers = 512;
+	o->spin = 4000;
+	o->worker_spin = 50000;
+	o->stats = 0;
 }
 
 static int set_size(uint64_t *dst, const char *what, const char *v, uint64_t lo, uint64_t hi)
@@ -75,13 +90,57 @@ static int set_ethreads(struct options *o, const char *v)
 	return 0;
 }
 
+static int set_count(const char *what, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || *end || end == v || *v == '-' || n < lo || n > hi) {
+		host_err("%s: '%s' is not a number between %llu and %llu", what, v,
+			 (unsigned long long)lo, (unsigned long long)hi);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
 static int apply(struct options *o, int key, const char *v)
 {
+	uint64_t n;
 	switch (key) {
+	case 'M':
+		if (!strcmp(v, "async") || !strcmp(v, "sync")) {
+			o->async = !strcmp(v, "async");
+			return 0;
+		}
+		host_err("syscalls: '%s' is neither async nor sync", v);
+		return -1;
+	case 'N':
+		if (set_count("slots", v, 1, SCONCE_MAX_SLOTS, &n) < 0)
+			return -1;
+		o->slots = (uint32_t)n;
+		return 0;
+	case 'W':
+		if (set_count("workers", v, 1, 4096, &n) < 0)
+			return -1;
+		o->workers = (uint32_t)n;
+		return 0;
+	case 'X':
+		if (set_count("max-workers", v, 1, 4096, &n) < 0)
+			return -1;
+		o->max_workers = (uint32_t)n;
+		return 0;
+	case 'P':
+		return set_count("spin", v, 0, 1u << 24, &o->spin);
+	case 'Q':
+		return set_count("worker-spin", v, 1, 1u << 30, &o->worker_spin);
+	case 'T':
+		o->stats = 1;
+		return 0;
 	case 'H': return set_size(&o->heap_size, "heap", v, MIN_HEAP, MAX_HEAP);
 	case 'S': return set_size(&o->stack_size, "stack", v, 64 << 10, 1ull << 30);
 	case 'E': return set_ethreads(o, v);
-	case 'B': return set_size(&o->bounce_size, "bounce", v, 64 << 10, 64ull << 20);
+	case 'B': return set_size(&o->bounce_size, "bounce", v, 64 << 10, 256ull << 20);
 	case 'v': o->verbose = 1; return 0;
 	}
 	return -1;
@@ -92,6 +151,8 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 	static const struct { const char *env; int key; } envs[] = {
 		{ "SCONCE_HEAP", 'H' }, { "SCONCE_STACK", 'S' },
 		{ "SCONCE_ETHREADS", 'E' }, { "SCONCE_BOUNCE", 'B' },
+		{ "SCONCE_SYSCALLS", 'M' }, { "SCONCE_SLOTS", 'N' }, { "SCONCE_WORKERS", 'W' },
+		{ "SCONCE_MAX_WORKERS", 'X' }, { "SCONCE_SPIN", 'P' }, { "SCONCE_WORKER_SPIN", 'Q' },
 	};
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		const char *v = getenv(envs[i].env);
@@ -101,6 +162,9 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 	const char *verbose = getenv("SCONCE_VERBOSE");
 	if (allow_run_opts && verbose && *verbose && strcmp(verbose, "0"))
 		o->verbose = 1;
+	const char *stats = getenv("SCONCE_STATS");
+	if (allow_run_opts && stats && *stats && strcmp(stats, "0"))
+		o->stats = 1;
 
 	static const struct option longopts[] = {
 		{ "heap", required_argument, 0, 'H' },
@@ -108,6 +172,13 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "ethreads", required_argument, 0, 'E' },
 		{ "bounce", required_argument, 0, 'B' },
 		{ "verbose", no_argument, 0, 'v' },
+		{ "syscalls", required_argument, 0, 'M' },
+		{ "slots", required_argument, 0, 'N' },
+		{ "workers", required_argument, 0, 'W' },
+		{ "max-workers", required_argument, 0, 'X' },
+		{ "spin", required_argument, 0, 'P' },
+		{ "worker-spin", required_argument, 0, 'Q' },
+		{ "stats", no_argument, 0, 'T' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -125,5 +196,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		if (apply(o, c, optarg) < 0)
 			return -1;
 	}
+	if (o->max_workers < o->workers)
+		o->max_workers = o->workers;
 	return optind;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <asm/prctl.h>
 #include "sim.h"
@@ -85,6 +86,31 @@ static int add_page(void *ctx, uint64_t off, uint64_t flags, const void *data, i
 	return 0;
 }
 
+/* The TSC rate, for the enclave's scheduling timeouts only. */
+static uint64_t tsc_khz(void)
+{
+	struct timespec a, b;
+	uint32_t lo, hi;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &a);
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t t0 = ((uint64_t)hi << 32) | lo;
+	struct timespec d = { 0, 5000000 };
+	nanosleep(&d, NULL);
+	clock_gettime(CLOCK_MONOTONIC_RAW, &b);
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t t1 = ((uint64_t)hi << 32) | lo;
+	uint64_t ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)(b.tv_nsec - a.tv_nsec);
+	return ns ? (t1 - t0) * 1000000ull / ns : 0;
+}
+
+static uint64_t round_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* The untrusted shared area:
+ *   boot block | frames | message buffers | slots | submission ring |
+ *   completion ring | control block | bounce buffers | argv and envp */
 static int build_shared(struct enclave *e, const struct options *o, int argc, char **argv)
 {
 	size_t strings = 0, envc = 0;
@@ -93,13 +119,29 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 	for (char **v = environ; *v; v++, envc++)
 		strings += strlen(*v) + 1;
 
-	uint64_t n = e->lay.l.ethreads;
-	uint64_t frames_off = PAGE;
-	uint64_t bounce_off = (frames_off + n * sizeof(struct sconce_frame) + PAGE - 1) & ~(PAGE - 1);
-	uint64_t strings_off = bounce_off + n * o->bounce_size;
-	e->shared_size = (strings_off + strings + PAGE - 1) & ~(PAGE - 1);
+	uint64_t n = e->lay.l.ethreads, ns = o->slots, rs = 1;
+	while (rs < ns)
+		rs <<= 1;
+	uint64_t ring = sizeof(struct sconce_ring) + rs * sizeof(struct sconce_ring_cell);
+	uint64_t off = PAGE;
+	uint64_t frames_off = off;
+	off = round_up(off + n * sizeof(struct sconce_frame), 64);
+	uint64_t msg_off = off;
+	off = round_up(off + n * SCONCE_MSG_SIZE, 64);
+	uint64_t slots_off = off;
+	off = round_up(off + ns * sizeof(struct sconce_slot), 64);
+	uint64_t submit_off = off;
+	off = round_up(off + ring, 64);
+	uint64_t complete_off = off;
+	off = round_up(off + ring, 64);
+	uint64_t control_off = off;
+	off = round_up(off + sizeof(struct sconce_control), PAGE);
+	uint64_t bounce_off = off;
+	off += ns * o->bounce_size;
+	uint64_t strings_off = off;
+	e->shared_size = round_up(off + strings, PAGE);
 	e->shared = mmap(NULL, e->shared_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (e->shared == MAP_FAILED) {
 		host_err("shared area of %llu bytes: %s", (unsigned long long)e->shared_size,
 			 strerror(errno));
@@ -110,14 +152,27 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 		s = stpcpy(s, argv[i]) + 1;
 	for (char **v = environ; *v; v++)
 		s = stpcpy(s, *v) + 1;
+	for (uint64_t k = 0; k < rs; k++) {
+		((struct sconce_ring *)(e->shared + submit_off))->cell[k].seq = k;
+		((struct sconce_ring *)(e->shared + complete_off))->cell[k].seq = k;
+	}
 
 	struct sconce_boot *b = e->boot = (struct sconce_boot *)e->shared;
 	b->abi_version = SCONCE_ABI_VERSION;
-	b->flags = e->fsgsbase ? SCONCE_BOOT_FSGSBASE : 0;
+	b->flags = (e->fsgsbase ? SCONCE_BOOT_FSGSBASE : 0) | (o->async ? SCONCE_BOOT_ASYNC : 0);
 	b->shared_size = e->shared_size;
 	b->frames_off = frames_off;
+	b->msg_off = msg_off;
+	b->slots_off = slots_off;
+	b->nslots = ns;
 	b->bounce_off = bounce_off;
 	b->bounce_size = o->bounce_size;
+	b->submit_off = submit_off;
+	b->complete_off = complete_off;
+	b->ring_size = rs;
+	b->control_off = control_off;
+	b->tsc_khz = tsc_khz();
+	b->spin = o->spin;
 	b->strings_off = strings_off;
 	b->strings_size = strings;
 	b->argc = (uint32_t)argc;
@@ -125,6 +180,7 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 	b->pid = (uint64_t)getpid();
 	b->tid = (uint64_t)syscall(SYS_gettid);
 	b->verbose = (uint64_t)o->verbose;
+	e->stats = o->stats;
 	return 0;
 }
 

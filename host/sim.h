@@ -29,7 +29,10 @@ struct enclave {
 	uint64_t shared_size;
 	struct sconce_boot *boot;
 	int fsgsbase;
+	int stats;
 };
+
+#define SCONCE_EXIT_SECURITY 125
 
 long sim_enter(struct sim_thread *t, long cmd, long arg) __attribute__((visibility("hidden")));
 void sim_signal_entry(int sig, siginfo_t *si, void *uc) __attribute__((visibility("hidden")));
@@ -38,7 +41,7 @@ void sim_signal_handler(int sig, siginfo_t *si, void *uc) __attribute__((visibil
 /* sim.c */
 int sim_create(struct enclave *e, const struct image *img, const struct options *o,
 	       int argc, char **argv);
-int sim_run(struct enclave *e, uint64_t entry);
+int sim_run(struct enclave *e, const struct options *o, uint64_t entry);
 
 /* seccomp.c */
 int seccomp_install(uintptr_t base, uint64_t size);
@@ -49,6 +52,17 @@ int thread_signal_stack(struct sim_thread *t);
 
 /* ocall.c: serve one ocall; returns 0 to resume the enclave */
 int ocall_serve(struct enclave *e, struct sim_thread *t);
+int ocall_refused(long nr);
+void print_stats(struct enclave *e, FILE *f);
+
+/* worker.c */
+int workers_start(struct enclave *e, const struct options *o);
+void workers_wake(void);
+void workers_stats(FILE *f);
+
+/* hostsig.c */
+int host_signals_start(struct enclave *e);
+void host_signals_block(void);
 
 int cpu_has_fsgsbase(void);
 

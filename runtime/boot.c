@@ -7,7 +7,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
-#include "rt.h"
+#include "sched.h"
 
 extern const Elf64_Ehdr __ehdr_start RT_HIDDEN;
 extern char _end[] RT_HIDDEN;
@@ -49,9 +49,7 @@ static int setup_ethread(void)
 	self->self = self;
 	self->fsgsbase = !!(rt.boot.flags & SCONCE_BOOT_FSGSBASE);
 	self->frame = (struct sconce_frame *)(rt.shared + rt.boot.frames_off) + index;
-	self->bounce = (uint8_t *)(rt.shared + rt.boot.bounce_off + index * rt.boot.bounce_size);
-	self->bounce_size = rt.boot.bounce_size;
-	self->bounce_used = 0;
+	self->msg = (char *)(rt.shared + rt.boot.msg_off + index * SCONCE_MSG_SIZE);
 	return 0;
 }
 
@@ -72,17 +70,27 @@ static int take_boot_info(uintptr_t arg)
 		return -EPROTO;
 	if (b->shared_size < sizeof(*b) || rt_overlaps_enclave(arg, b->shared_size))
 		return -EFAULT;
-	uint64_t n = rt.layout->ethreads;
-	if (b->bounce_size < 65536 || b->bounce_size > (1ull << 32) ||
+	uint64_t n = rt.layout->ethreads, ns = b->nslots, rs = b->ring_size;
+	uint64_t ring_bytes = sizeof(struct sconce_ring) + rs * sizeof(struct sconce_ring_cell);
+	if (b->bounce_size < 65536 || b->bounce_size > (1ull << 28) || (b->bounce_size & 15) ||
+	    ns == 0 || ns > SCONCE_MAX_SLOTS || rs < ns || (rs & (rs - 1)) || rs > (1u << 16) ||
 	    !range_ok(b->frames_off, n * sizeof(struct sconce_frame), b->shared_size) ||
-	    (b->frames_off & 63) ||
-	    !range_ok(b->bounce_off, n * b->bounce_size, b->shared_size) ||
+	    !range_ok(b->msg_off, n * SCONCE_MSG_SIZE, b->shared_size) ||
+	    !range_ok(b->slots_off, ns * sizeof(struct sconce_slot), b->shared_size) ||
+	    !range_ok(b->bounce_off, ns * b->bounce_size, b->shared_size) ||
+	    !range_ok(b->submit_off, ring_bytes, b->shared_size) ||
+	    !range_ok(b->complete_off, ring_bytes, b->shared_size) ||
+	    !range_ok(b->control_off, sizeof(struct sconce_control), b->shared_size) ||
 	    !range_ok(b->strings_off, b->strings_size, b->shared_size) ||
+	    ((b->frames_off | b->slots_off | b->submit_off | b->complete_off | b->control_off) & 63) ||
+	    b->tsc_khz < 100000 || b->tsc_khz > 100000000 || b->spin > (1u << 24) ||
 	    b->argc == 0 || b->argc > 65536 || b->envc > 65536)
 		return -EINVAL;
 	rt.shared = arg;
 	rt.shared_size = b->shared_size;
 	rt.verbose = b->verbose != 0;
+	rt.async = (b->flags & SCONCE_BOOT_ASYNC) != 0;
+	rt.ctl = (struct sconce_control *)(arg + b->control_off);
 	return 0;
 }
 
@@ -134,31 +142,49 @@ static long *build_stack(void)
 	return sp;
 }
 
-static void start_app(void *sp)
+static int start_app(void *sp)
 {
 	__sconce_app_start(sp);
 	rt_fatal("the application returned from its start routine");
 }
 
+static volatile int booted;
+
 static RT_NORETURN void boot(uintptr_t arg)
 {
+	static int once;
+	if (__atomic_exchange_n(&once, 1, __ATOMIC_ACQ_REL))
+		__builtin_trap(); /* a second boot request: refuse */
 	rt_relocate();
 	if (find_layout() < 0)
 		__builtin_trap(); /* no layout: nothing to report through */
 	if (take_boot_info(arg) < 0 || setup_ethread() < 0)
 		__builtin_trap(); /* no trusted channel out yet */
 	rt_mem_init();
+	rt_queue_init();
 	long *sp = build_stack();
 	if (!sp)
 		rt_fatal("arguments and environment do not fit the initial stack");
-	rt_run_on_stack(sp, start_app, sp);
+	rt_sched_init((uintptr_t)sp, start_app, sp);
+	__atomic_store_n(&booted, 1, __ATOMIC_RELEASE);
+	rt_sched_loop();
+}
+
+/* Another ethread joins the scheduler once boot has finished. */
+static RT_NORETURN void join(void)
+{
+	while (!__atomic_load_n(&booted, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	if (setup_ethread() < 0)
+		rt_fatal("ethread control page does not match the layout");
+	rt_sched_loop();
 }
 
 long rt_ecall(long cmd, long arg)
 {
 	if (cmd == SCONCE_ENTER_BOOT)
 		boot((uintptr_t)arg);
-	/* Further ethreads have nothing to run until application threads
-	 * exist; they return to the host, which parks them. */
-	return -ENOSYS;
+	if (cmd == SCONCE_ENTER_THREAD)
+		join();
+	return -EINVAL;
 }

@@ -5,11 +5,10 @@
  */
 #include <errno.h>
 #include <sys/syscall.h>
-#include "rt.h"
+#include "sched.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
-#define FUTEX_CMD_MASK 0x7f
 
 static long sys_arch_prctl(long code, long addr)
 {
@@ -26,25 +25,6 @@ static long sys_arch_prctl(long code, long addr)
 	return -EINVAL;
 }
 
-/* With one application thread a futex wait can only be woken by a
- * timeout; the M:N scheduler replaces this. */
-static long sys_futex(long uaddr, long op, long val, long timeout)
-{
-	if (!rt_inside((uintptr_t)uaddr, 4))
-		return -EFAULT;
-	switch (op & FUTEX_CMD_MASK) {
-	case 0: /* FUTEX_WAIT */
-	case 9: /* FUTEX_WAIT_BITSET */
-		if (*(volatile int *)uaddr != (int)val)
-			return -EAGAIN;
-		if (!timeout)
-			rt_fatal("futex wait with no other thread to wake it (deadlock)");
-		return -ETIMEDOUT;
-	default:
-		return 0;
-	}
-}
-
 static long refuse(long nr, const char *why)
 {
 	static uint64_t warned[8];
@@ -55,7 +35,7 @@ static long refuse(long nr, const char *why)
 	return -ENOSYS;
 }
 
-long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	switch (n) {
 	case SYS_mmap: return rt_sys_mmap(a1, a2, a3, a4, a5, a6);
@@ -83,9 +63,19 @@ long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long 
 	case SYS_exit: return rt_sys_exit(a1);
 	case SYS_exit_group: return rt_sys_exit_group(a1);
 	case SYS_arch_prctl: return sys_arch_prctl(a1, a2);
-	case SYS_futex: return sys_futex(a1, a2, a3, a4);
-	case SYS_set_robust_list:
+	case SYS_futex: return rt_sys_futex(a1, a2, a3, a4, a5, a6);
+	case SYS_nanosleep: return rt_sys_nanosleep(a1, a2);
+	case SYS_clock_nanosleep: return rt_sys_clock_nanosleep(a1, a2, a3, a4);
 	case SYS_sched_yield:
+		rt_yield();
+		return 0;
+	case SYS_rt_sigsuspend: return rt_sys_rt_sigsuspend(a1, a2);
+	case SYS_pause: return rt_sys_rt_sigsuspend(0, 8);
+	case SYS_alarm:
+	case SYS_setitimer:
+		rt_signal_alarm_armed();
+		break;
+	case SYS_set_robust_list:
 		return 0;
 	case SYS_clone:
 	case SYS_clone3:
@@ -98,4 +88,13 @@ long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long 
 	}
 	long a[6] = { a1, a2, a3, a4, a5, a6 };
 	return rt_forward(n, a);
+}
+
+long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	long r = serve(n, a1, a2, a3, a4, a5, a6);
+	/* A safe point: deliver what became pending for this thread. */
+	if (rt_cur()->sigpending)
+		rt_signals_deliver();
+	return r;
 }

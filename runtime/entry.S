@@ -86,18 +86,4 @@ rt_exit_ocall:
 	jmp *%rcx
 	.size rt_exit_ocall, .-rt_exit_ocall
 
-/* void rt_run_on_stack(void *sp, void (*fn)(void *), void *arg): switch to
- * a new stack and call fn(arg); fn must not return. */
-	.global rt_run_on_stack
-	.hidden rt_run_on_stack
-	.type rt_run_on_stack,@function
-rt_run_on_stack:
-	mov %rdi, %rsp
-	and $-16, %rsp
-	mov %rdx, %rdi
-	xor %ebp, %ebp
-	call *%rsi
-	ud2
-	.size rt_run_on_stack, .-rt_run_on_stack
-
 	.section .note.GNU-stack,"",@progbits

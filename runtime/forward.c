@@ -10,6 +10,10 @@
 #include "rt.h"
 #include "syscall_table.h"
 #include "forward.h"
+#include "sched.h"
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 
 #define MAX_FD (1 << 20)
 #define SOCKADDR_MAX 128
@@ -291,7 +295,32 @@ static void unmarshal_arg(const struct syscall_spec *s, int i, long ret, long *a
 	}
 }
 
+static long forward(long nr, const long args[6]);
+
+/* Writing to a broken pipe or socket raises SIGPIPE in the writer (the
+ * host ignores it, so the application's disposition decides). */
+static int raises_sigpipe(long nr, const long a[6])
+{
+	switch (nr) {
+	case SYS_write: case SYS_writev: case SYS_pwrite64: case SYS_pwritev: case SYS_sendfile:
+		return 1;
+	case SYS_sendto: return !(a[3] & MSG_NOSIGNAL);
+	case SYS_sendmsg: return !(a[2] & MSG_NOSIGNAL);
+	}
+	return 0;
+}
+
 long rt_forward(long nr, const long args[6])
+{
+	rt_call_begin();
+	long r = forward(nr, args);
+	rt_call_end();
+	if (r == -EPIPE && raises_sigpipe(nr, args))
+		rt_sys_tkill(rt_sys_gettid(), SIGPIPE);
+	return r;
+}
+
+static long forward(long nr, const long args[6])
 {
 	static uint64_t warned[8];
 	const struct syscall_spec *s = 0;
@@ -307,7 +336,6 @@ long rt_forward(long nr, const long args[6])
 		return -ENOSYS;
 	}
 	memcpy(a, args, sizeof(a));
-	rt_bounce_reset();
 	if (s->special)
 		return fw_special(s, nr, a);
 

@@ -15,6 +15,8 @@ static long ocall(uint64_t code, uint64_t nr, const uint64_t args[6])
 	f->nr = nr;
 	for (int i = 0; i < 6; i++)
 		f->args[i] = args ? args[i] : 0;
+	if (rt.ctl)
+		RT_STAT(exits);
 	rt_exit_ocall();
 	return RT_READ_ONCE(f->ret);
 }
@@ -24,43 +26,15 @@ long rt_ocall(uint64_t code, const uint64_t args[6])
 	return ocall(code, 0, args);
 }
 
-long rt_host_syscall(long nr, const long args[6])
-{
-	return ocall(SCONCE_OCALL_SYSCALL, (uint64_t)nr, (const uint64_t *)args);
-}
-
-void *rt_bounce_alloc(size_t n)
-{
-	struct rt_ethread *self = rt_self();
-	size_t need = (n + 15) & ~(size_t)15;
-
-	if (need < n || need > self->bounce_size - self->bounce_used)
-		return 0;
-	void *p = self->bounce + self->bounce_used;
-	self->bounce_used += need;
-	return p;
-}
-
-void rt_bounce_reset(void)
-{
-	rt_self()->bounce_used = 0;
-}
-
-size_t rt_bounce_avail(void)
-{
-	struct rt_ethread *self = rt_self();
-	return self->bounce_size - self->bounce_used;
-}
-
 /* Send a message to the host; it is copied, never referenced in place. */
 static void send_text(uint64_t code, const char *msg)
 {
 	size_t len = strlen(msg);
 	struct rt_ethread *self = rt_self();
-	if (len > self->bounce_size)
-		len = self->bounce_size;
-	memcpy(self->bounce, msg, len);
-	uint64_t args[6] = { (uint64_t)(uintptr_t)self->bounce, len };
+	if (len > SCONCE_MSG_SIZE)
+		len = SCONCE_MSG_SIZE;
+	memcpy(self->msg, msg, len);
+	uint64_t args[6] = { (uint64_t)(uintptr_t)self->msg, len };
 	rt_ocall(code, args);
 }
 
@@ -108,6 +82,7 @@ void rt_fatal(const char *what)
 	rt_die_by_signal(6);
 }
 
+/* Called on every switch between application threads. */
 void rt_set_fs(uint64_t fs)
 {
 	struct rt_ethread *self = rt_self();

@@ -29,9 +29,10 @@ struct rt_ethread {
 	uint64_t fsbase;        /* FS base to restore when re-entering */
 	uint64_t fsgsbase;      /* 1: WRFSBASE usable */
 	struct sconce_frame *frame;   /* this ethread's shared call frame */
-	uint8_t *bounce;              /* this ethread's bounce buffer */
-	uint64_t bounce_size;
-	uint64_t bounce_used;
+	char *msg;                    /* this ethread's message buffer */
+	uint64_t sched_rsp;           /* the scheduler loop's saved context */
+	struct rt_thread *cur;        /* application thread running here */
+	uint64_t spins;
 };
 
 /* Offsets used by entry.S. */
@@ -51,6 +52,8 @@ static inline struct rt_ethread *rt_self(void)
 	return p;
 }
 
+struct rt_thread;
+
 /* Global, trusted facts established at boot. */
 struct rt_state {
 	uintptr_t base;             /* enclave base */
@@ -59,13 +62,14 @@ struct rt_state {
 	uintptr_t shared;           /* untrusted shared area */
 	uint64_t shared_size;
 	struct sconce_boot boot;    /* copied and validated */
+	struct sconce_control *ctl; /* untrusted control words */
 	int verbose;
+	int async;
 };
 extern struct rt_state rt RT_HIDDEN;
 
 /* entry.S */
 void rt_exit_ocall(void) RT_HIDDEN;
-RT_NORETURN void rt_run_on_stack(void *sp, void (*fn)(void *), void *arg) RT_HIDDEN;
 
 /* reloc.c */
 void rt_relocate(void) RT_HIDDEN;
@@ -84,7 +88,8 @@ int rt_snprintf(char *buf, size_t n, const char *fmt, ...) RT_HIDDEN
 	__attribute__((format(printf, 3, 4)));
 void rt_set_fs(uint64_t fs) RT_HIDDEN;
 
-/* Bounce buffer: untrusted memory for the current call's data. */
+/* Bounce buffer: untrusted memory for the current call's data (the
+ * calling thread's slot, see queue.c). */
 void *rt_bounce_alloc(size_t n) RT_HIDDEN;
 void rt_bounce_reset(void) RT_HIDDEN;
 size_t rt_bounce_avail(void) RT_HIDDEN;
@@ -128,6 +133,8 @@ long rt_sys_kill(long pid, long sig) RT_HIDDEN;
 long rt_sys_tkill(long tid, long sig) RT_HIDDEN;
 long rt_sys_tgkill(long tgid, long tid, long sig) RT_HIDDEN;
 long rt_sys_rt_sigreturn(void) RT_HIDDEN;
+long rt_sys_rt_sigsuspend(long set, long size) RT_HIDDEN;
+void rt_signal_alarm_armed(void) RT_HIDDEN;
 
 /* thread.c */
 long rt_sys_set_tid_address(long p) RT_HIDDEN;
@@ -135,6 +142,9 @@ long rt_sys_exit(long code) RT_HIDDEN;
 long rt_sys_exit_group(long code) RT_HIDDEN;
 long rt_sys_gettid(void) RT_HIDDEN;
 long rt_sys_getpid(void) RT_HIDDEN;
+
+/* statistics, published in the shared control block */
+#define RT_STAT(name) __atomic_fetch_add(&rt.ctl->st_##name, 1, __ATOMIC_RELAXED)
 
 /* forward.c: table-driven marshalling of forwarded calls */
 long rt_forward(long nr, const long a[6]) RT_HIDDEN;

@@ -1,16 +1,18 @@
 /*
- * Signal bookkeeping kept inside the enclave.  Handlers registered by the
- * application never reach the host (the host would call an enclave
- * address).  A signal an application sends to itself (raise, abort) is
- * delivered here synchronously, honouring the mask, SA_RESETHAND,
- * SA_NODEFER and SA_SIGINFO; a default action that terminates ends the
- * process with that signal.
+ * Signals, kept inside the enclave.  Handlers registered by the application
+ * never reach the host (it would call an enclave address).  Signals come
+ * from two places: the application itself (raise, abort, pthread_kill),
+ * delivered to the target thread, and the host, which forwards the signals
+ * it receives (SIGTERM, SIGINT, ...) through the control block; the
+ * enclave checks that each is one a process can legitimately receive.
+ * Delivery happens at a safe point: when the thread next returns from a
+ * system call or resumes from a wait, which a signal interrupts (EINTR).
  */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include "rt.h"
+#include "sched.h"
 
 struct k_sigaction {
 	union {
@@ -22,73 +24,145 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
+#define BIT(s) (1ull << ((s) - 1))
+#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+/* What a host may forward: signals other processes or the terminal send. */
+#define FROM_HOST (BIT(SIGHUP) | BIT(SIGINT) | BIT(SIGQUIT) | BIT(SIGUSR1) | BIT(SIGUSR2) | \
+		   BIT(SIGTERM) | BIT(SIGWINCH) | BIT(SIGCONT) | BIT(SIGTSTP) | BIT(SIGXCPU))
+
 static struct {
+	volatile int lock;
 	struct k_sigaction act[65];
-	uint64_t mask, pending;
+	uint64_t process_pending;  /* no thread could take it yet */
+	int alarm_armed;           /* SIGALRM from the host is expected */
 	stack_t altstack;
 } sig = { .altstack = { .ss_flags = SS_DISABLE } };
 
-#define BIT(s) (1ull << ((s) - 1))
-#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
+static void lock(void)
+{
+	while (__atomic_exchange_n(&sig.lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&sig.lock, 0, __ATOMIC_RELEASE);
+}
 
 static int ignored_by_default(int s)
 {
 	return s == SIGCHLD || s == SIGURG || s == SIGWINCH || s == SIGCONT;
 }
 
+static int ignored(int s)
+{
+	void (*h)(int) = sig.act[s].handler;
+	return h == SIG_IGN || (h == SIG_DFL && ignored_by_default(s));
+}
+
+/* Run the action for s on the current thread, now. */
 static void deliver(int s)
 {
-	struct k_sigaction *a = &sig.act[s];
-	void (*h)(int) = a->handler;
-
-	if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(s)))
+	struct rt_thread *t = rt_cur();
+	lock();
+	struct k_sigaction a = sig.act[s];
+	if (a.handler != SIG_IGN && a.handler != SIG_DFL && (a.flags & SA_RESETHAND))
+		sig.act[s].handler = SIG_DFL;
+	unlock();
+	if (a.handler == SIG_IGN || (a.handler == SIG_DFL && ignored_by_default(s)))
 		return;
-	if (h == SIG_DFL)
+	if (a.handler == SIG_DFL)
 		rt_die_by_signal(s);
-	uint64_t saved = sig.mask;
-	sig.mask |= a->mask & ~UNBLOCKABLE;
-	if (!(a->flags & SA_NODEFER))
-		sig.mask |= BIT(s);
-	if (a->flags & SA_RESETHAND)
-		a->handler = SIG_DFL;
-	if (a->flags & SA_SIGINFO) {
+	uint64_t saved = t->sigmask;
+	t->sigmask |= a.mask & ~UNBLOCKABLE;
+	if (!(a.flags & SA_NODEFER))
+		t->sigmask |= BIT(s);
+	if (a.flags & SA_SIGINFO) {
 		siginfo_t si;
 		ucontext_t uc;
 		memset(&si, 0, sizeof(si));
 		memset(&uc, 0, sizeof(uc));
 		si.si_signo = s;
-		si.si_code = SI_TKILL;
+		si.si_code = SI_USER;
 		si.si_pid = (pid_t)rt.boot.pid;
 		uc.uc_sigmask.__bits[0] = saved;
-		a->action(s, &si, &uc);
+		a.action(s, &si, &uc);
 	} else {
-		h(s);
+		a.handler(s);
 	}
-	sig.mask = saved;
+	t->sigmask = saved;
 }
 
-static void deliver_pending(void)
+void rt_signals_deliver(void)
 {
+	struct rt_thread *t = rt_cur();
 	uint64_t ready;
-	while ((ready = sig.pending & ~sig.mask)) {
+	while ((ready = t->sigpending & ~t->sigmask)) {
 		int s = __builtin_ctzll(ready) + 1;
-		sig.pending &= ~BIT(s);
+		__atomic_fetch_and(&t->sigpending, ~BIT(s), __ATOMIC_ACQ_REL);
 		deliver(s);
 	}
 }
 
-static long send_self(long s)
+/* Mark s pending on t and cut short an interruptible wait. */
+static void post(struct rt_thread *t, int s)
 {
-	if (s < 0 || s > 64)
-		return -EINVAL;
-	if (s == 0)
-		return 0;
-	if (sig.mask & BIT(s) & ~UNBLOCKABLE) {
-		sig.pending |= BIT(s);
-		return 0;
+	__atomic_fetch_or(&t->sigpending, BIT(s), __ATOMIC_ACQ_REL);
+	if (!(t->sigmask & BIT(s)) && t->interruptible && rt_wake(t, W_SIGNAL))
+		rt_kick();
+}
+
+struct pick {
+	int s;
+	struct rt_thread *t;
+};
+
+static void pick_thread(struct rt_thread *t, void *ctx)
+{
+	struct pick *p = ctx;
+	if (T_STATE(t->state) == T_DEAD || (t->sigmask & BIT(p->s)))
+		return;
+	/* Prefer a thread in an interruptible wait: it can act at once. */
+	if (!p->t || (t->interruptible && !p->t->interruptible))
+		p->t = t;
+}
+
+/* A process-directed signal goes to one thread that does not block it. */
+static void post_process(int s)
+{
+	if (ignored(s))
+		return;
+	if (sig.act[s].handler == SIG_DFL)
+		rt_die_by_signal(s); /* default action: terminate */
+	struct pick p = { s, 0 };
+	rt_for_each_thread(pick_thread, &p);
+	if (p.t)
+		post(p.t, s);
+	else
+		__atomic_fetch_or(&sig.process_pending, BIT(s), __ATOMIC_ACQ_REL);
+}
+
+void rt_signals_poll(void)
+{
+	if (!RT_READ_ONCE(rt.ctl->signals))
+		return;
+	uint64_t got = __atomic_exchange_n(&rt.ctl->signals, 0, __ATOMIC_ACQ_REL);
+	uint64_t allowed = FROM_HOST | (sig.alarm_armed ? BIT(SIGALRM) : 0);
+	if (got & ~allowed)
+		rt_security_fail("signal", "the host delivered a signal the enclave cannot have received");
+	if (got & BIT(SIGALRM))
+		sig.alarm_armed = 0;
+	while (got) {
+		int s = __builtin_ctzll(got) + 1;
+		got &= ~BIT(s);
+		post_process(s);
 	}
-	deliver((int)s);
-	return 0;
+}
+
+void rt_signal_alarm_armed(void) RT_HIDDEN;
+void rt_signal_alarm_armed(void)
+{
+	sig.alarm_armed = 1;
 }
 
 static int user_ptr(long p, size_t n)
@@ -104,36 +178,76 @@ long rt_sys_rt_sigaction(long s, long act, long old, long size)
 		return -EFAULT;
 	if (act && (s == SIGKILL || s == SIGSTOP))
 		return -EINVAL;
+	lock();
 	if (old)
 		memcpy((void *)old, &sig.act[s], sizeof(struct k_sigaction));
-	if (act) {
+	if (act)
 		memcpy(&sig.act[s], (void *)act, sizeof(struct k_sigaction));
-		if (sig.act[s].handler == SIG_IGN)
-			sig.pending &= ~BIT(s);
-	}
+	unlock();
 	return 0;
+}
+
+static void take_process_pending(struct rt_thread *t)
+{
+	uint64_t p = RT_READ_ONCE(sig.process_pending) & ~t->sigmask;
+	if (p) {
+		p = __atomic_fetch_and(&sig.process_pending, ~p, __ATOMIC_ACQ_REL) & p;
+		__atomic_fetch_or(&t->sigpending, p, __ATOMIC_ACQ_REL);
+	}
 }
 
 long rt_sys_rt_sigprocmask(long how, long set, long old, long size)
 {
+	struct rt_thread *t = rt_cur();
 	if (size != 8)
 		return -EINVAL;
 	if (!user_ptr(set, 8) || !user_ptr(old, 8))
 		return -EFAULT;
 	if (old)
-		*(uint64_t *)old = sig.mask;
+		*(uint64_t *)old = t->sigmask;
 	if (!set)
 		return 0;
 	uint64_t v = *(uint64_t *)set;
 	switch (how) {
-	case SIG_BLOCK: sig.mask |= v; break;
-	case SIG_UNBLOCK: sig.mask &= ~v; break;
-	case SIG_SETMASK: sig.mask = v; break;
+	case SIG_BLOCK: t->sigmask |= v; break;
+	case SIG_UNBLOCK: t->sigmask &= ~v; break;
+	case SIG_SETMASK: t->sigmask = v; break;
 	default: return -EINVAL;
 	}
-	sig.mask &= ~UNBLOCKABLE;
-	deliver_pending();
-	return 0;
+	t->sigmask &= ~UNBLOCKABLE;
+	take_process_pending(t);
+	return 0; /* pending signals are delivered on the way out of the call */
+}
+
+/* Wait for a signal with a temporary mask (sigsuspend; pause with none). */
+long rt_sys_rt_sigsuspend(long set, long size)
+{
+	struct rt_thread *t = rt_cur();
+	uint64_t saved = t->sigmask;
+	if (set) {
+		if (size != 8 || !rt_inside((uintptr_t)set, 8))
+			return size != 8 ? -EINVAL : -EFAULT;
+		t->sigmask = *(uint64_t *)set & ~UNBLOCKABLE;
+	}
+	take_process_pending(t);
+	while (!(t->sigpending & ~t->sigmask)) {
+		t->state = T_WAITING;
+		t->interruptible = 1;
+		if (t->sigpending & ~t->sigmask) {
+			/* raced with a post: undo the wait */
+			int w = T_WAITING;
+			if (__atomic_compare_exchange_n(&t->state, &w, T_RUNNING, 0,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				t->interruptible = 0;
+				break;
+			}
+		}
+		rt_park();
+		t->interruptible = 0;
+	}
+	rt_signals_deliver();
+	t->sigmask = saved;
+	return -EINTR;
 }
 
 long rt_sys_sigaltstack(long ss, long old)
@@ -154,26 +268,44 @@ long rt_sys_sigaltstack(long ss, long old)
 	return 0;
 }
 
+static long send_thread(struct rt_thread *t, long s)
+{
+	if (s < 0 || s > 64)
+		return -EINVAL;
+	if (s == 0)
+		return 0;
+	if (s == SIGKILL)
+		rt_die_by_signal(SIGKILL);
+	if (ignored((int)s))
+		return 0;
+	post(t, (int)s);
+	return 0;
+}
+
 long rt_sys_kill(long pid, long s)
 {
-	if (pid == (long)rt.boot.pid)
-		return send_self(s);
+	if (pid == (long)rt.boot.pid) {
+		if (s < 0 || s > 64)
+			return -EINVAL;
+		if (s)
+			post_process((int)s);
+		return 0;
+	}
 	long a[6] = { pid, s };
 	return rt_forward(SYS_kill, a);
 }
 
 long rt_sys_tkill(long tid, long s)
 {
-	if (tid != (long)rt.boot.tid)
-		return -ESRCH;
-	return send_self(s);
+	struct rt_thread *t = rt_find_thread((int)tid);
+	return t ? send_thread(t, s) : -ESRCH;
 }
 
 long rt_sys_tgkill(long tgid, long tid, long s)
 {
-	if (tgid != (long)rt.boot.pid || tid != (long)rt.boot.tid)
+	if (tgid != (long)rt.boot.pid)
 		return -ESRCH;
-	return send_self(s);
+	return rt_sys_tkill(tid, s);
 }
 
 long rt_sys_rt_sigreturn(void)

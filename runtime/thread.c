@@ -1,17 +1,23 @@
 /*
- * Thread and process identity, thread-area setup and exit.  Application
- * threads are not available yet: clone returns ENOSYS until the M:N
- * scheduler exists, so pthread_create fails cleanly with EAGAIN.
+ * Application threads: clone creates a user-level thread of the M:N
+ * scheduler (musl's pthread_create passes its stack, TLS and tid
+ * pointers), exit ends one, exit_group ends the process.  Thread ids are
+ * the enclave's own; the main thread's equals the host's.
  */
+#define _GNU_SOURCE 1
 #include <errno.h>
-#include "rt.h"
+#include <sched.h>
+#include "sched.h"
 
 int __sconce_set_thread_area(void *p) RT_HIDDEN;
 int __sconce_set_thread_area(void *p)
 {
+	rt_cur()->fs = (uint64_t)(uintptr_t)p;
 	rt_set_fs((uint64_t)(uintptr_t)p);
 	return 0;
 }
+
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
 
 int __sconce_clone(int (*fn)(void *), void *stack, int flags, void *arg,
 		   int *ptid, void *tls, int *ctid) RT_HIDDEN;
@@ -19,30 +25,52 @@ int __sconce_clone(int (*fn)(void *), void *stack, int flags, void *arg,
 		   int *ptid, void *tls, int *ctid)
 {
 	static int warned;
-	(void)fn; (void)stack; (void)flags; (void)arg; (void)ptid; (void)tls; (void)ctid;
-	if (!warned++)
-		rt_log("clone: application threads are not supported yet");
-	return -ENOSYS;
+	if ((flags & THREAD_FLAGS) != THREAD_FLAGS) {
+		if (!warned++)
+			rt_log("clone: only threads can be created inside the enclave, not processes");
+		return -ENOSYS;
+	}
+	if (!rt_inside((uintptr_t)stack - 64, 64) ||
+	    ((flags & CLONE_PARENT_SETTID) && !rt_inside((uintptr_t)ptid, 4)) ||
+	    ((flags & CLONE_CHILD_CLEARTID) && !rt_inside((uintptr_t)ctid, 4)))
+		return -EFAULT;
+	struct rt_thread *parent = rt_cur();
+	struct rt_thread *t = rt_thread_new();
+	if (!t)
+		return -EAGAIN;
+	t->fs = (flags & CLONE_SETTLS) ? (uint64_t)(uintptr_t)tls : parent->fs;
+	t->sigmask = parent->sigmask;
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_tid = ctid;
+	if (flags & CLONE_PARENT_SETTID)
+		*ptid = t->tid;
+	rt_thread_setup(t, (uintptr_t)stack, fn, arg);
+	rt_make_runnable(t);
+	rt_kick();
+	return t->tid;
 }
 
+/* A detached thread frees its own stack: do it after leaving that stack. */
 RT_NORETURN void __sconce_unmapself(void *base, size_t size) RT_HIDDEN;
 void __sconce_unmapself(void *base, size_t size)
 {
-	rt_sys_munmap((long)base, (long)size);
+	struct rt_thread *t = rt_cur();
+	t->unmap_base = base;
+	t->unmap_size = size;
 	rt_sys_exit(0);
-	for (;;)
-		__builtin_trap();
+	__builtin_trap();
 }
 
 long rt_sys_set_tid_address(long p)
 {
-	(void)p;
-	return rt_sys_gettid();
+	struct rt_thread *t = rt_cur();
+	t->clear_tid = rt_inside((uintptr_t)p, 4) ? (int *)p : 0;
+	return t->tid;
 }
 
 long rt_sys_gettid(void)
 {
-	return (long)rt.boot.tid;
+	return rt_cur()->tid;
 }
 
 long rt_sys_getpid(void)
@@ -52,8 +80,13 @@ long rt_sys_getpid(void)
 
 long rt_sys_exit(long code)
 {
-	/* With one application thread, its exit ends the process. */
-	rt_exit_process((int)code & 0xff);
+	(void)code;
+	struct rt_thread *t = rt_cur();
+	if (t->clear_tid) {
+		__atomic_store_n(t->clear_tid, 0, __ATOMIC_SEQ_CST);
+		rt_futex_wake((uintptr_t)t->clear_tid, 1);
+	}
+	rt_thread_exit();
 }
 
 long rt_sys_exit_group(long code)

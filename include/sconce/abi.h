@@ -102,6 +102,10 @@ enum sconce_ocall {
 	SCONCE_OCALL_LOG = 4,     /* print the message at args[0], length args[1] */
 	SCONCE_OCALL_SECURITY = 5,/* security violation: print message, stop */
 	SCONCE_OCALL_SET_FS = 6,  /* no FSGSBASE: set FS to args[0] on re-entry */
+	SCONCE_OCALL_SLOT = 7,    /* synchronous path: run the call in slot args[0] */
+	SCONCE_OCALL_WAKE_WORKER = 8, /* a request is queued and no worker spins */
+	SCONCE_OCALL_IDLE = 9,    /* sleep until wake_seq != args[0] or args[1] ns */
+	SCONCE_OCALL_WAKE_ETHREAD = 10, /* runnable work for a sleeping ethread */
 	SCONCE_OCALL_COUNT
 };
 
@@ -120,7 +124,47 @@ struct sconce_frame {
 	uint64_t pad[7];
 } __attribute__((aligned(64)));
 
+/* One request slot: a forwarded call and, after the host ran it, its
+ * result.  Its bounce buffer is at bounce_off + index * bounce_size. */
+struct sconce_slot {
+	uint64_t nr;
+	uint64_t args[6];
+	int64_t ret;
+} __attribute__((aligned(64)));
+
+/* A bounded lock-free queue of slot numbers (Vyukov's MPMC ring).  Both
+ * sides implement the same algorithm on this layout; neither trusts the
+ * other's values. */
+struct sconce_ring_cell {
+	uint64_t seq;
+	uint64_t val;
+};
+struct sconce_ring {
+	uint64_t head;               /* next position to enqueue */
+	uint64_t pad1[7];
+	uint64_t tail;               /* next position to dequeue */
+	uint64_t pad2[7];
+	struct sconce_ring_cell cell[]; /* ring_size cells */
+};
+
+/* Words both sides use to sleep and wake each other, and statistics the
+ * enclave publishes for `sconce run --stats`. */
+struct sconce_control {
+	uint32_t sub_seq;            /* bumped after each submission (futex) */
+	uint32_t workers_spinning;
+	uint32_t workers_sleeping;
+	uint32_t wake_seq;           /* bumped after each completion (futex) */
+	uint32_t ethreads_idle;
+	uint32_t pad0;
+	uint64_t signals;            /* host signals waiting for delivery, bit s-1 */
+	uint64_t pad1[5];
+	/* statistics, written by the enclave */
+	uint64_t st_async, st_sync, st_inside, st_exits, st_switches;
+	uint64_t st_threads, st_futex_waits, st_idle;
+};
+
 #define SCONCE_BOOT_FSGSBASE 1u /* CPU lets user code write FS/GS base */
+#define SCONCE_BOOT_ASYNC 2u    /* forward calls through the queues */
 
 /* Boot information, at offset 0 of the shared area. */
 struct sconce_boot {
@@ -128,8 +172,17 @@ struct sconce_boot {
 	uint32_t flags;           /* SCONCE_BOOT_* */
 	uint64_t shared_size;     /* whole shared area */
 	uint64_t frames_off;      /* ethreads x struct sconce_frame */
-	uint64_t bounce_off;      /* ethreads x bounce_size */
+	uint64_t msg_off;         /* ethreads x SCONCE_MSG_SIZE: log messages */
+	uint64_t slots_off;       /* nslots x struct sconce_slot */
+	uint64_t nslots;
+	uint64_t bounce_off;      /* nslots x bounce_size */
 	uint64_t bounce_size;
+	uint64_t submit_off;      /* struct sconce_ring, ring_size cells */
+	uint64_t complete_off;    /* struct sconce_ring, ring_size cells */
+	uint64_t ring_size;       /* power of two >= nslots */
+	uint64_t control_off;     /* struct sconce_control */
+	uint64_t tsc_khz;         /* TSC rate, for scheduling timeouts only */
+	uint64_t spin;            /* polls before an idle ethread sleeps */
 	uint64_t strings_off;     /* argv strings, then envp strings, NUL-ended */
 	uint64_t strings_size;
 	uint32_t argc;
@@ -139,6 +192,8 @@ struct sconce_boot {
 	uint64_t verbose;
 };
 
-#define SCONCE_DEFAULT_BOUNCE (1024u * 1024u)
+#define SCONCE_DEFAULT_BOUNCE (256u * 1024u)
+#define SCONCE_MSG_SIZE 4096u
+#define SCONCE_MAX_SLOTS 4096u
 
 #endif

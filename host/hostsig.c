@@ -1,0 +1,56 @@
+/*
+ * Host signals for the application.  Every host thread blocks the signals
+ * an application may want to handle; one thread waits for them and posts
+ * each into the control block, waking an ethread.  The enclave decides
+ * what the signal means (handler, ignore, default action).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include "sim.h"
+#include "queue.h"
+
+static struct sconce_control *ctl;
+static sigset_t forwarded;
+
+void host_signals_block(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM,
+				    SIGALRM, SIGWINCH, SIGCONT, SIGTSTP, SIGXCPU };
+	sigemptyset(&forwarded);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&forwarded, sigs[i]);
+	pthread_sigmask(SIG_BLOCK, &forwarded, NULL);
+}
+
+static void *signal_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		siginfo_t si;
+		int s = sigwaitinfo(&forwarded, &si);
+		if (s <= 0)
+			continue;
+		__atomic_fetch_or(&ctl->signals, 1ull << (s - 1), __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
+		futex_wake(&ctl->wake_seq, 1);
+	}
+	return NULL;
+}
+
+int host_signals_start(struct enclave *e)
+{
+	pthread_t th;
+	pthread_attr_t attr;
+	ctl = (struct sconce_control *)(e->shared + e->boot->control_off);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	int r = pthread_create(&th, &attr, signal_main, NULL);
+	pthread_attr_destroy(&attr);
+	if (r) {
+		host_err("signal thread: %s", strerror(r));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,136 @@
+/*
+ * System-call workers: host threads that take requests off the submission
+ * ring, run them and post the slot number to the completion ring.  A
+ * worker spins for a while, then sleeps on the submission counter.  The
+ * pool grows whenever the last free worker picks up a request, so a set of
+ * blocking calls (accept, epoll_wait, read on a socket) can never leave a
+ * request without a worker; idle workers above the minimum exit.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "sim.h"
+#include "queue.h"
+
+#define IDLE_EXIT_NS 2000000000ull
+
+static struct {
+	struct enclave *e;
+	struct sconce_control *ctl;
+	struct sconce_ring *submit, *complete;
+	uint64_t mask;
+	struct sconce_slot *slots;
+	uint64_t nslots;
+	uint32_t min, max;
+	uint64_t spin;
+	uint32_t total;        /* live workers */
+	uint32_t peak, spawned;
+} W;
+
+static void *worker_main(void *arg);
+
+static void spawn(void)
+{
+	uint32_t n = __atomic_add_fetch(&W.total, 1, __ATOMIC_ACQ_REL);
+	if (n > W.max) {
+		__atomic_sub_fetch(&W.total, 1, __ATOMIC_ACQ_REL);
+		return;
+	}
+	/* Counted as spinning from birth, so submitters do not wake in vain. */
+	__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
+	pthread_t th;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	if (pthread_create(&th, &attr, worker_main, NULL) != 0) {
+		__atomic_sub_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&W.total, 1, __ATOMIC_ACQ_REL);
+	} else {
+		__atomic_add_fetch(&W.spawned, 1, __ATOMIC_RELAXED);
+		if (n > W.peak)
+			W.peak = n;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static void run_slot(uint64_t i)
+{
+	if (i >= W.nslots)
+		return; /* nonsense from a confused enclave: drop it */
+	struct sconce_slot *s = &W.slots[i];
+	s->ret = ocall_refused((long)s->nr) ? -ENOSYS : host_syscall((long)s->nr, s->args);
+	ring_push(W.complete, W.mask, i);
+	__atomic_add_fetch(&W.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&W.ctl->ethreads_idle, __ATOMIC_SEQ_CST))
+		futex_wake(&W.ctl->wake_seq, 1);
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	uint32_t *spinning = &W.ctl->workers_spinning, *sleeping = &W.ctl->workers_sleeping;
+	uint64_t v, idle = 0;
+	for (;;) {
+		if (ring_pop(W.submit, W.mask, &v) == 0) {
+			/* The last free worker makes another before it may block. */
+			if (__atomic_sub_fetch(spinning, 1, __ATOMIC_SEQ_CST) == 0 &&
+			    __atomic_load_n(sleeping, __ATOMIC_SEQ_CST) == 0)
+				spawn();
+			run_slot(v);
+			__atomic_add_fetch(spinning, 1, __ATOMIC_SEQ_CST);
+			idle = 0;
+			continue;
+		}
+		if (++idle < W.spin) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		__atomic_sub_fetch(spinning, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(sleeping, 1, __ATOMIC_SEQ_CST);
+		uint32_t seq = __atomic_load_n(&W.ctl->sub_seq, __ATOMIC_SEQ_CST);
+		long r = 0;
+		if (ring_empty(W.submit, W.mask))
+			r = futex_wait(&W.ctl->sub_seq, seq, IDLE_EXIT_NS);
+		__atomic_sub_fetch(sleeping, 1, __ATOMIC_SEQ_CST);
+		if (r < 0 && errno == ETIMEDOUT && ring_empty(W.submit, W.mask)) {
+			uint32_t n = __atomic_load_n(&W.total, __ATOMIC_ACQUIRE);
+			if (n > W.min && __atomic_compare_exchange_n(&W.total, &n, n - 1, 0,
+								     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return NULL; /* shrink */
+		}
+		__atomic_add_fetch(spinning, 1, __ATOMIC_SEQ_CST);
+		idle = 0;
+	}
+}
+
+void workers_wake(void)
+{
+	futex_wake(&W.ctl->sub_seq, 1);
+}
+
+int workers_start(struct enclave *e, const struct options *o)
+{
+	const struct sconce_boot *b = e->boot;
+	W.e = e;
+	W.ctl = (struct sconce_control *)(e->shared + b->control_off);
+	W.submit = (struct sconce_ring *)(e->shared + b->submit_off);
+	W.complete = (struct sconce_ring *)(e->shared + b->complete_off);
+	W.mask = b->ring_size - 1;
+	W.slots = (struct sconce_slot *)(e->shared + b->slots_off);
+	W.nslots = b->nslots;
+	W.min = o->workers;
+	W.max = o->max_workers;
+	W.spin = o->worker_spin;
+	for (uint32_t i = 0; i < W.min; i++)
+		spawn();
+	return W.total == W.min ? 0 : -1;
+}
+
+void workers_stats(FILE *f)
+{
+	fprintf(f, "sconce: workers: %u live, %u peak, %u created\n",
+		__atomic_load_n(&W.total, __ATOMIC_ACQUIRE), W.peak, W.spawned);
+}

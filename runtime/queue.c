@@ -1,0 +1,236 @@
+/*
+ * Host calls through slots and queues.  A thread making a forwarded call
+ * owns one request slot (its arguments and bounce buffer in untrusted
+ * memory) for the duration of the call.  Synchronously, the ethread exits
+ * and the host runs the slot; asynchronously, the slot number goes into
+ * the submission ring, a host worker runs it and puts the number into the
+ * completion ring, and meanwhile the thread parks or polls.
+ *
+ * Everything read back from shared memory is hostile: the enclave keeps
+ * its own record of which slots have a request outstanding and who owns
+ * them, so a completion for a slot with no request, or a replayed one, is
+ * caught rather than believed.
+ */
+#include <errno.h>
+#include <string.h>
+#include "sched.h"
+
+enum { SLOT_FREE = 0, SLOT_BUSY, SLOT_SUBMITTED };
+
+static struct {
+	struct sconce_slot *slots;
+	uint8_t *bounce;
+	uint64_t n, bounce_size;
+	struct sconce_ring *submit, *complete;
+	uint64_t ring_mask;
+	/* trusted bookkeeping, inside the enclave */
+	volatile int lock;
+	uint32_t *free;
+	uint64_t nfree;
+	uint8_t *state;
+	struct rt_thread **owner;
+} Q;
+
+static uint32_t free_stack[SCONCE_MAX_SLOTS];
+static uint8_t slot_state[SCONCE_MAX_SLOTS];
+static struct rt_thread *slot_owner[SCONCE_MAX_SLOTS];
+
+void rt_queue_init(void)
+{
+	const struct sconce_boot *b = &rt.boot;
+	Q.slots = (struct sconce_slot *)(rt.shared + b->slots_off);
+	Q.bounce = (uint8_t *)(rt.shared + b->bounce_off);
+	Q.n = b->nslots;
+	Q.bounce_size = b->bounce_size;
+	Q.submit = (struct sconce_ring *)(rt.shared + b->submit_off);
+	Q.complete = (struct sconce_ring *)(rt.shared + b->complete_off);
+	Q.ring_mask = b->ring_size - 1;
+	Q.free = free_stack;
+	Q.state = slot_state;
+	Q.owner = slot_owner;
+	for (uint64_t i = 0; i < Q.n; i++)
+		Q.free[i] = (uint32_t)(Q.n - 1 - i);
+	Q.nfree = Q.n;
+}
+
+int rt_async(void)
+{
+	return rt.async;
+}
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&Q.lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&Q.lock, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- the ring (Vyukov's bounded MPMC queue) ---- */
+
+static int ring_push(struct sconce_ring *r, uint64_t v)
+{
+	uint64_t pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+	for (int tries = 0; tries < 1 << 20; tries++) {
+		struct sconce_ring_cell *c = &r->cell[pos & Q.ring_mask];
+		uint64_t seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+		int64_t dif = (int64_t)(seq - pos);
+		if (dif == 0) {
+			if (__atomic_compare_exchange_n(&r->head, &pos, pos + 1, 1,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				c->val = v;
+				__atomic_store_n(&c->seq, pos + 1, __ATOMIC_RELEASE);
+				return 0;
+			}
+		} else if (dif < 0) {
+			return -EAGAIN; /* full: impossible unless the host meddles */
+		} else {
+			pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+		}
+	}
+	return -EAGAIN;
+}
+
+static int ring_pop(struct sconce_ring *r, uint64_t *v)
+{
+	uint64_t pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+	for (int tries = 0; tries < 1 << 20; tries++) {
+		struct sconce_ring_cell *c = &r->cell[pos & Q.ring_mask];
+		uint64_t seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+		int64_t dif = (int64_t)(seq - (pos + 1));
+		if (dif == 0) {
+			if (__atomic_compare_exchange_n(&r->tail, &pos, pos + 1, 1,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				*v = RT_READ_ONCE(c->val);
+				__atomic_store_n(&c->seq, pos + Q.ring_mask + 1, __ATOMIC_RELEASE);
+				return 0;
+			}
+		} else if (dif < 0) {
+			return -EAGAIN; /* empty */
+		} else {
+			pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+		}
+	}
+	return -EAGAIN;
+}
+
+/* ---- slots ---- */
+
+void rt_call_begin(void)
+{
+	struct rt_thread *t = rt_cur();
+	if (t->slot >= 0)
+		rt_fatal("nested host call");
+	for (;;) {
+		lock();
+		if (Q.nfree) {
+			t->slot = (int)Q.free[--Q.nfree];
+			Q.state[t->slot] = SLOT_BUSY;
+			unlock();
+			break;
+		}
+		unlock();
+		rt_yield(); /* all slots in flight: let their owners finish */
+		__builtin_ia32_pause();
+	}
+	t->bounce_used = 0;
+}
+
+void rt_call_end(void)
+{
+	struct rt_thread *t = rt_cur();
+	lock();
+	Q.state[t->slot] = SLOT_FREE;
+	Q.free[Q.nfree++] = (uint32_t)t->slot;
+	unlock();
+	t->slot = -1;
+}
+
+void *rt_bounce_alloc(size_t n)
+{
+	struct rt_thread *t = rt_cur();
+	size_t need = (n + 15) & ~(size_t)15;
+	if (need < n || need > Q.bounce_size - t->bounce_used)
+		return 0;
+	void *p = Q.bounce + (uint64_t)t->slot * Q.bounce_size + t->bounce_used;
+	t->bounce_used += need;
+	return p;
+}
+
+void rt_bounce_reset(void)
+{
+	rt_cur()->bounce_used = 0;
+}
+
+size_t rt_bounce_avail(void)
+{
+	return Q.bounce_size - rt_cur()->bounce_used;
+}
+
+/* Take completions off the ring and wake their owners.  Returns how many. */
+int rt_poll_completions(void)
+{
+	struct rt_thread *self = rt_cur();
+	uint64_t v;
+	int n = 0, kick = 0;
+	while (ring_pop(Q.complete, &v) == 0) {
+		if (v >= Q.n)
+			rt_security_fail("completion queue", "slot number out of range");
+		uint8_t expected = SLOT_SUBMITTED;
+		if (!__atomic_compare_exchange_n(&Q.state[v], &expected, SLOT_BUSY, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			rt_security_fail("completion queue", "response for a slot with no request");
+		struct rt_thread *t = Q.owner[v];
+		n++;
+		if (t == self) {
+			int w = T_WAITING;
+			__atomic_compare_exchange_n(&t->state, &w, T_RUNNING, 0, __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE);
+		} else {
+			kick |= rt_wake(t, W_IO);
+		}
+	}
+	if (kick)
+		rt_kick();
+	return n;
+}
+
+long rt_host_syscall(long nr, const long args[6])
+{
+	struct rt_thread *t = rt_cur();
+	int i = t->slot;
+	struct sconce_slot *s = &Q.slots[i];
+
+	s->nr = (uint64_t)nr;
+	for (int k = 0; k < 6; k++)
+		s->args[k] = (uint64_t)args[k];
+	if (!rt.async) {
+		uint64_t a[6] = { (uint64_t)i };
+		RT_STAT(sync);
+		rt_ocall(SCONCE_OCALL_SLOT, a);
+		return RT_READ_ONCE(s->ret);
+	}
+	RT_STAT(async);
+	Q.owner[i] = t;
+	t->state = T_WAITING;
+	__atomic_store_n(&Q.state[i], SLOT_SUBMITTED, __ATOMIC_RELEASE);
+	while (ring_push(Q.submit, (uint64_t)i) < 0)
+		rt_security_fail("submission queue", "full although a slot was free");
+	__atomic_fetch_add(&rt.ctl->sub_seq, 1, __ATOMIC_SEQ_CST);
+	if (RT_READ_ONCE(rt.ctl->workers_spinning) == 0)
+		rt_ocall(SCONCE_OCALL_WAKE_WORKER, 0);
+	/* Poll rather than switch while nothing else could run here. */
+	for (uint64_t k = 0; k < rt.boot.spin; k++) {
+		rt_poll_completions();
+		if (t->state == T_RUNNING)
+			return RT_READ_ONCE(s->ret);
+		if (t->state != T_WAITING || rt_have_runnable())
+			break; /* others could run here, or another ethread woke us */
+		__builtin_ia32_pause();
+	}
+	rt_park();
+	return RT_READ_ONCE(s->ret);
+}

@@ -1,0 +1,272 @@
+/*
+ * The M:N scheduler.  One global run queue under a spinlock; each ethread
+ * runs rt_sched_loop on its runtime stack, taking runnable threads,
+ * collecting completed host calls, firing timers and delivering host
+ * signals.  With nothing to do it polls a while, then sleeps outside the
+ * enclave until a completion, a signal or its next timer.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "sched.h"
+
+static struct {
+	volatile int lock;
+	struct rt_thread *head, *tail;
+	struct rt_thread *all;
+	int alive;
+	int next_tid;
+} S;
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&S.lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&S.lock, 0, __ATOMIC_RELEASE);
+}
+
+static void enqueue_locked(struct rt_thread *t)
+{
+	t->next = 0;
+	if (S.tail)
+		S.tail->next = t;
+	else
+		S.head = t;
+	S.tail = t;
+}
+
+static struct rt_thread *dequeue(void)
+{
+	if (!RT_READ_ONCE(S.head))
+		return 0;
+	lock();
+	struct rt_thread *t = S.head;
+	if (t) {
+		S.head = t->next;
+		if (!S.head)
+			S.tail = 0;
+	}
+	unlock();
+	return t;
+}
+
+void rt_kick(void)
+{
+	if (rt.layout->ethreads > 1 && RT_READ_ONCE(rt.ctl->ethreads_idle)) {
+		__atomic_fetch_add(&rt.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
+		rt_ocall(SCONCE_OCALL_WAKE_ETHREAD, 0);
+	}
+}
+
+void rt_make_runnable(struct rt_thread *t)
+{
+	lock();
+	t->state = T_RUNNABLE;
+	enqueue_locked(t);
+	unlock();
+}
+
+/* The one way out of T_WAITING: whoever wins this exchange owns the wake,
+ * and the reason travels with the state.  Callers holding locks call
+ * rt_kick after releasing them. */
+int rt_wake(struct rt_thread *t, int reason)
+{
+	int expected = T_WAITING;
+	if (!__atomic_compare_exchange_n(&t->state, &expected, T_RUNNABLE | (reason << 8), 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	lock();
+	enqueue_locked(t);
+	unlock();
+	return 1;
+}
+
+int rt_have_runnable(void)
+{
+	return RT_READ_ONCE(S.head) != 0;
+}
+
+int rt_threads_alive(void)
+{
+	return RT_READ_ONCE(S.alive);
+}
+
+struct rt_thread *rt_find_thread(int tid)
+{
+	struct rt_thread *t;
+	lock();
+	for (t = S.all; t && t->tid != tid; t = t->all_next)
+		;
+	unlock();
+	return t;
+}
+
+void rt_for_each_thread(void (*fn)(struct rt_thread *, void *), void *ctx)
+{
+	lock();
+	for (struct rt_thread *t = S.all; t; t = t->all_next)
+		fn(t, ctx);
+	unlock();
+}
+
+struct rt_thread *rt_thread_new(void)
+{
+	long p = rt_sys_mmap(0, sizeof(struct rt_thread), PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p < 0)
+		return 0;
+	struct rt_thread *t = (struct rt_thread *)p;
+	t->slot = -1;
+	lock();
+	t->tid = S.next_tid++;
+	t->all_next = S.all;
+	S.all = t;
+	S.alive++;
+	unlock();
+	RT_STAT(threads);
+	return t;
+}
+
+static void reap(struct rt_thread *t)
+{
+	lock();
+	for (struct rt_thread **p = &S.all; *p; p = &(*p)->all_next)
+		if (*p == t) {
+			*p = t->all_next;
+			break;
+		}
+	unlock();
+	if (t->unmap_base)
+		rt_sys_munmap((long)t->unmap_base, (long)t->unmap_size);
+	rt_sys_munmap((long)t, sizeof(*t));
+}
+
+/* Leave the current thread for the scheduler; returns when woken. */
+void rt_park(void)
+{
+	struct rt_ethread *e = rt_self();
+	struct rt_thread *t = e->cur;
+	RT_STAT(switches);
+	rt_switch(&t->rsp, e->sched_rsp);
+	/* Possibly on another ethread now. */
+}
+
+void rt_yield(void)
+{
+	struct rt_thread *t = rt_cur();
+	if (!RT_READ_ONCE(S.head))
+		return;
+	lock();
+	t->state = T_RUNNABLE;
+	enqueue_locked(t);
+	unlock();
+	rt_park();
+}
+
+void rt_thread_exit(void)
+{
+	struct rt_thread *t = rt_cur();
+	lock();
+	t->state = T_DEAD;
+	int left = --S.alive;
+	unlock();
+	if (left == 0)
+		rt_exit_process(0); /* the last thread ended: exit status 0 */
+	rt_park();
+	__builtin_trap();
+}
+
+static void run(struct rt_ethread *e, struct rt_thread *t)
+{
+	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	t->on_cpu = 1;
+	t->wake_reason = t->state >> 8;
+	t->state = T_RUNNING;
+	e->cur = t;
+	if (e->fsbase != t->fs)
+		rt_set_fs(t->fs);
+	rt_switch(&e->sched_rsp, t->rsp);
+	e = rt_self();
+	t = e->cur;
+	e->cur = 0;
+	__atomic_store_n(&t->on_cpu, 0, __ATOMIC_RELEASE);
+	if (T_STATE(t->state) == T_DEAD)
+		reap(t);
+}
+
+static void idle(struct rt_ethread *e, uint64_t next_deadline)
+{
+	uint32_t seq = RT_READ_ONCE(rt.ctl->wake_seq);
+	/* Re-check after reading seq: anything later bumps it. */
+	if (RT_READ_ONCE(S.head) || rt_poll_completions())
+		return;
+	uint64_t ns = 0;
+	if (next_deadline) {
+		uint64_t now = rt_tsc();
+		ns = next_deadline > now ? rt_tsc_to_ns(next_deadline - now) : 1;
+	}
+	uint64_t args[6] = { seq, ns };
+	RT_STAT(idle);
+	rt_ocall(SCONCE_OCALL_IDLE, args);
+	e->spins = 0;
+}
+
+void rt_sched_loop(void)
+{
+	struct rt_ethread *e = rt_self();
+	for (;;) {
+		int got = rt_poll_completions();
+		uint64_t next = rt_timers_run();
+		rt_signals_poll();
+		struct rt_thread *t = dequeue();
+		if (t) {
+			run(e, t);
+			e->spins = 0;
+			continue;
+		}
+		if (got)
+			continue;
+		if (++e->spins < rt.boot.spin) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		idle(e, next);
+	}
+}
+
+/* Give a new thread its first frame: rt_switch "returns" into the
+ * trampoline, which calls rt_thread_start on the thread's own stack. */
+void rt_thread_setup(struct rt_thread *t, uintptr_t stack_top, int (*fn)(void *), void *arg)
+{
+	uint64_t *sp = (uint64_t *)(stack_top & ~15ul);
+	*--sp = (uint64_t)(uintptr_t)rt_thread_trampoline;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;
+	t->rsp = (uint64_t)(uintptr_t)sp;
+	t->fn = fn;
+	t->arg = arg;
+}
+
+void rt_thread_start(void) RT_HIDDEN;
+void rt_thread_start(void)
+{
+	struct rt_thread *t = rt_cur();
+	rt_sys_exit(t->fn(t->arg));
+}
+
+/* Boot: the main thread starts the application on the main stack. */
+void rt_sched_init(uintptr_t main_sp, int (*fn)(void *), void *arg)
+{
+	S.next_tid = (int)rt.boot.tid;
+	struct rt_thread *t = rt_thread_new();
+	if (!t)
+		rt_fatal("no memory for the main thread");
+	S.next_tid = 1 << 20; /* later threads: distinct from host ids in use */
+	rt_thread_setup(t, main_sp, fn, arg);
+	rt_make_runnable(t);
+}

@@ -1,0 +1,117 @@
+/*
+ * The M:N scheduler: application threads are user-level threads of the
+ * runtime, multiplexed over the ethreads.  A thread that waits (for a host
+ * call, a futex, a timer or a signal) parks, and its ethread runs another.
+ */
+#ifndef SCONCE_SCHED_H
+#define SCONCE_SCHED_H
+
+#include "rt.h"
+
+enum thread_state {
+	T_RUNNABLE = 1,
+	T_RUNNING,
+	T_WAITING,
+	T_DEAD,
+};
+
+/* Why a waiting thread became runnable; set in the same atomic step. */
+enum wake_reason {
+	W_NONE = 0,
+	W_IO,        /* its host call completed */
+	W_FUTEX,     /* futex wake */
+	W_TIMEOUT,   /* its deadline passed */
+	W_SIGNAL,    /* a signal interrupted the wait */
+};
+#define T_STATE(s) ((s) & 0xff)
+
+struct rt_thread {
+	uint64_t rsp;                /* saved context (rt_switch) */
+	uint64_t fs;                 /* the thread pointer (musl's TLS) */
+	int tid;
+	volatile int state;
+	volatile int on_cpu;         /* context not yet saved: do not run */
+	struct rt_thread *next;      /* run queue */
+	struct rt_thread *all_next;  /* every live thread */
+
+	/* the host call in progress */
+	int slot;
+	uint64_t bounce_used;
+
+	/* waiting */
+	uintptr_t futex_addr;
+	uint32_t futex_bits;
+	struct rt_thread *fnext;     /* futex bucket */
+	uint64_t deadline;           /* TSC, 0 = none */
+	struct rt_thread *tnext;     /* timer list */
+	int on_timers;
+	int wake_reason;
+	int interruptible;
+
+	/* exit */
+	int *clear_tid;
+	void *unmap_base;
+	size_t unmap_size;
+	int (*fn)(void *);
+	void *arg;
+
+	/* signals */
+	uint64_t sigmask;
+	uint64_t sigpending;
+};
+
+static inline struct rt_thread *rt_cur(void)
+{
+	return rt_self()->cur;
+}
+
+/* switch.S */
+void rt_switch(uint64_t *save_rsp, uint64_t new_rsp) RT_HIDDEN;
+void rt_thread_trampoline(void) RT_HIDDEN;
+
+/* sched.c */
+void rt_sched_init(uintptr_t main_sp, int (*fn)(void *), void *arg) RT_HIDDEN;
+void rt_thread_setup(struct rt_thread *t, uintptr_t stack_top, int (*fn)(void *), void *arg) RT_HIDDEN;
+RT_NORETURN void rt_sched_loop(void) RT_HIDDEN;
+void rt_park(void) RT_HIDDEN;                 /* state set by the caller */
+int rt_wake(struct rt_thread *t, int reason) RT_HIDDEN; /* WAITING -> RUNNABLE */
+void rt_kick(void) RT_HIDDEN;                  /* wake a sleeping ethread if any */
+void rt_make_runnable(struct rt_thread *t) RT_HIDDEN;
+void rt_yield(void) RT_HIDDEN;
+struct rt_thread *rt_thread_new(void) RT_HIDDEN;
+int rt_threads_alive(void) RT_HIDDEN;
+int rt_have_runnable(void) RT_HIDDEN;
+struct rt_thread *rt_find_thread(int tid) RT_HIDDEN;
+void rt_for_each_thread(void (*fn)(struct rt_thread *, void *), void *ctx) RT_HIDDEN;
+RT_NORETURN void rt_thread_exit(void) RT_HIDDEN;
+
+/* timer.c: TSC-based time, for timeouts only (never for security) */
+uint64_t rt_tsc(void) RT_HIDDEN;
+uint64_t rt_ns_to_tsc(uint64_t ns) RT_HIDDEN;
+uint64_t rt_tsc_to_ns(uint64_t tsc) RT_HIDDEN;
+void rt_timer_add(struct rt_thread *t, uint64_t deadline) RT_HIDDEN;
+void rt_timer_remove(struct rt_thread *t) RT_HIDDEN;
+uint64_t rt_timers_run(void) RT_HIDDEN;        /* returns next deadline or 0 */
+long rt_sleep_until(uint64_t deadline) RT_HIDDEN; /* 0 or -EINTR */
+long rt_sys_nanosleep(long req, long rem) RT_HIDDEN;
+long rt_sys_clock_nanosleep(long clk, long flags, long req, long rem) RT_HIDDEN;
+long rt_timespec_deadline(long ts, int absolute, int clk, uint64_t *deadline) RT_HIDDEN;
+
+/* futex.c */
+long rt_sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, long val3) RT_HIDDEN;
+long rt_futex_wake(uintptr_t addr, int n) RT_HIDDEN;
+void rt_futex_cancel(struct rt_thread *t) RT_HIDDEN;
+
+/* queue.c: slots and rings */
+void rt_queue_init(void) RT_HIDDEN;
+void rt_call_begin(void) RT_HIDDEN;
+void rt_call_end(void) RT_HIDDEN;
+int rt_poll_completions(void) RT_HIDDEN;
+long rt_host_syscall_slot(int slot) RT_HIDDEN;
+int rt_async(void) RT_HIDDEN;
+
+/* signal.c */
+void rt_signals_poll(void) RT_HIDDEN;           /* host-forwarded signals */
+void rt_signals_deliver(void) RT_HIDDEN;        /* at a safe point, current thread */
+
+#endif
