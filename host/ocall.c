@@ -61,11 +61,16 @@ int ocall_serve(struct enclave *e, struct sim_thread *t)
 	case SCONCE_OCALL_WAKE_WORKER:
 		workers_wake();
 		return 0;
-	case SCONCE_OCALL_IDLE:
+	case SCONCE_OCALL_IDLE: {
+		struct sconce_ring *done = (struct sconce_ring *)(e->shared + e->boot->complete_off);
 		__atomic_add_fetch(&ctl->ethreads_idle, 1, __ATOMIC_SEQ_CST);
-		futex_wait(&ctl->wake_seq, (uint32_t)f->args[0], f->args[1]);
+		/* Workers bump wake_seq only when they see an idle ethread, so
+		 * look once more after counting ourselves. */
+		if (ring_empty(done, e->boot->ring_size - 1))
+			futex_wait(&ctl->wake_seq, (uint32_t)f->args[0], f->args[1]);
 		__atomic_sub_fetch(&ctl->ethreads_idle, 1, __ATOMIC_SEQ_CST);
 		return 0;
+	}
 	case SCONCE_OCALL_WAKE_ETHREAD:
 		futex_wake(&ctl->wake_seq, 1);
 		return 0;

@@ -50,6 +50,7 @@ static void spawn(void)
 		__atomic_sub_fetch(&W.total, 1, __ATOMIC_ACQ_REL);
 	} else {
 		__atomic_add_fetch(&W.spawned, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&W.ctl->workers_total, n, __ATOMIC_SEQ_CST);
 		if (n > W.peak)
 			W.peak = n;
 	}
@@ -58,29 +59,61 @@ static void spawn(void)
 
 static void run_slot(uint64_t i)
 {
-	if (i >= W.nslots)
-		return; /* nonsense from a confused enclave: drop it */
+	if (i >= W.nslots) { /* nonsense from a confused enclave: drop it */
+		__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
 	struct sconce_slot *s = &W.slots[i];
 	s->ret = ocall_refused((long)s->nr) ? -ENOSYS : host_syscall((long)s->nr, s->args);
-	ring_push(W.complete, W.mask, i);
-	__atomic_add_fetch(&W.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&W.ctl->ethreads_idle, __ATOMIC_SEQ_CST))
+	/* Free again before the enclave can see the result, so that its next
+	 * request finds a spinning worker instead of waking a sleeping one. */
+	__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
+	/* Transiently full while the enclave is between claiming and freeing
+	 * a cell; never drop a completion. */
+	while (ring_push(W.complete, W.mask, i) < 0)
+		__builtin_ia32_pause();
+	/* An idle ethread counts itself before its last look at the ring. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&W.ctl->ethreads_idle, __ATOMIC_SEQ_CST)) {
+		__atomic_add_fetch(&W.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
 		futex_wake(&W.ctl->wake_seq, 1);
+	}
+}
+
+/* Sleep until the submission ring has work.  Returns 1 if this worker
+ * should exit instead (idle for long, and above the minimum). */
+static int sleep_for_work(void)
+{
+	uint32_t *sleeping = &W.ctl->workers_sleeping;
+	__atomic_add_fetch(sleeping, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		uint32_t seq = __atomic_load_n(&W.ctl->sub_seq, __ATOMIC_SEQ_CST);
+		if (!ring_empty(W.submit, W.mask))
+			break;
+		long r = futex_wait(&W.ctl->sub_seq, seq, IDLE_EXIT_NS);
+		if (r < 0 && errno == ETIMEDOUT && ring_empty(W.submit, W.mask)) {
+			uint32_t n = __atomic_load_n(&W.total, __ATOMIC_ACQUIRE);
+			if (n > W.min && __atomic_compare_exchange_n(&W.total, &n, n - 1, 0,
+								     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				__atomic_store_n(&W.ctl->workers_total, n - 1, __ATOMIC_SEQ_CST);
+				__atomic_sub_fetch(sleeping, 1, __ATOMIC_SEQ_CST);
+				return 1; /* shrink */
+			}
+		}
+	}
+	__atomic_sub_fetch(sleeping, 1, __ATOMIC_SEQ_CST);
+	return 0;
 }
 
 static void *worker_main(void *arg)
 {
 	(void)arg;
-	uint32_t *spinning = &W.ctl->workers_spinning, *sleeping = &W.ctl->workers_sleeping;
+	uint32_t *spinning = &W.ctl->workers_spinning;
 	uint64_t v, idle = 0;
 	for (;;) {
 		if (ring_pop(W.submit, W.mask, &v) == 0) {
-			/* The last free worker makes another before it may block. */
-			if (__atomic_sub_fetch(spinning, 1, __ATOMIC_SEQ_CST) == 0 &&
-			    __atomic_load_n(sleeping, __ATOMIC_SEQ_CST) == 0)
-				spawn();
-			run_slot(v);
-			__atomic_add_fetch(spinning, 1, __ATOMIC_SEQ_CST);
+			__atomic_sub_fetch(spinning, 1, __ATOMIC_SEQ_CST);
+			run_slot(v); /* counts us spinning again before completing */
 			idle = 0;
 			continue;
 		}
@@ -89,27 +122,26 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		__atomic_sub_fetch(spinning, 1, __ATOMIC_SEQ_CST);
-		__atomic_add_fetch(sleeping, 1, __ATOMIC_SEQ_CST);
-		uint32_t seq = __atomic_load_n(&W.ctl->sub_seq, __ATOMIC_SEQ_CST);
-		long r = 0;
-		if (ring_empty(W.submit, W.mask))
-			r = futex_wait(&W.ctl->sub_seq, seq, IDLE_EXIT_NS);
-		__atomic_sub_fetch(sleeping, 1, __ATOMIC_SEQ_CST);
-		if (r < 0 && errno == ETIMEDOUT && ring_empty(W.submit, W.mask)) {
-			uint32_t n = __atomic_load_n(&W.total, __ATOMIC_ACQUIRE);
-			if (n > W.min && __atomic_compare_exchange_n(&W.total, &n, n - 1, 0,
-								     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				return NULL; /* shrink */
-		}
+		if (sleep_for_work())
+			return NULL;
 		__atomic_add_fetch(spinning, 1, __ATOMIC_SEQ_CST);
 		idle = 0;
 	}
 }
 
+/* The enclave found no spinning worker for a queued request: wake a
+ * sleeping one, or, if every worker is busy (blocked in a long call),
+ * add one so that blocking calls cannot starve the rest. */
 void workers_wake(void)
 {
-	futex_wake(&W.ctl->sub_seq, 1);
+	if (__atomic_load_n(&W.ctl->workers_sleeping, __ATOMIC_SEQ_CST)) {
+		__atomic_add_fetch(&W.ctl->sub_seq, 1, __ATOMIC_SEQ_CST);
+		futex_wake(&W.ctl->sub_seq, 1);
+	} else if (!__atomic_load_n(&W.ctl->workers_spinning, __ATOMIC_SEQ_CST)) {
+		spawn();
+	}
 }
+
 
 int workers_start(struct enclave *e, const struct options *o)
 {

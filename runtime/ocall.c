@@ -49,8 +49,28 @@ void rt_log(const char *fmt, ...)
 	send_text(SCONCE_OCALL_LOG, buf);
 }
 
+void rt_publish_stats(void)
+{
+	struct sconce_control *c = rt.ctl;
+	if (!c)
+		return;
+	c->st_async = c->st_sync = c->st_exits = c->st_switches = 0;
+	c->st_threads = c->st_futex_waits = c->st_idle = 0;
+	for (uint32_t i = 0; i < rt.layout->ethreads; i++) {
+		const struct rt_ethread *e = (const void *)(rt.base + rt.layout->ethread[i].ctl_off);
+		c->st_async += e->st_async;
+		c->st_sync += e->st_sync;
+		c->st_exits += e->st_exits;
+		c->st_switches += e->st_switches;
+		c->st_threads += e->st_threads;
+		c->st_futex_waits += e->st_futex_waits;
+		c->st_idle += e->st_idle;
+	}
+}
+
 void rt_exit_process(int status)
 {
+	rt_publish_stats();
 	uint64_t args[6] = { (uint64_t)(unsigned)status };
 	for (;;)
 		rt_ocall(SCONCE_OCALL_EXIT, args);
@@ -58,6 +78,7 @@ void rt_exit_process(int status)
 
 void rt_die_by_signal(int sig)
 {
+	rt_publish_stats();
 	uint64_t args[6] = { (uint64_t)sig };
 	rt_ocall(SCONCE_OCALL_KILLED, args);
 	/* A host that resumes us anyway gets a fault, not a running app. */

@@ -29,6 +29,7 @@ static struct {
 	uint64_t nfree;
 	uint8_t *state;
 	struct rt_thread **owner;
+	uint64_t outstanding;  /* requests submitted and not completed */
 } Q;
 
 static uint32_t free_stack[SCONCE_MAX_SLOTS];
@@ -71,10 +72,14 @@ static void unlock(void)
 
 /* ---- the ring (Vyukov's bounded MPMC queue) ---- */
 
+/* A cell still held by a consumer that was preempted between claiming it
+ * and releasing it looks full: that is transient (or, if the host never
+ * releases it, a denial of service, which is out of scope), so the caller
+ * retries rather than treating it as an attack. */
 static int ring_push(struct sconce_ring *r, uint64_t v)
 {
 	uint64_t pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
-	for (int tries = 0; tries < 1 << 20; tries++) {
+	for (int tries = 0; tries < 64; tries++) {
 		struct sconce_ring_cell *c = &r->cell[pos & Q.ring_mask];
 		uint64_t seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
 		int64_t dif = (int64_t)(seq - pos);
@@ -86,7 +91,7 @@ static int ring_push(struct sconce_ring *r, uint64_t v)
 				return 0;
 			}
 		} else if (dif < 0) {
-			return -EAGAIN; /* full: impossible unless the host meddles */
+			return -EAGAIN;
 		} else {
 			pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
 		}
@@ -170,6 +175,14 @@ size_t rt_bounce_avail(void)
 	return Q.bounce_size - rt_cur()->bounce_used;
 }
 
+/* Requests are waiting and no worker spins: every worker is busy in a
+ * long call or asleep.  Ask the host for one (it wakes or adds a worker). */
+void rt_workers_check(void)
+{
+	if (RT_READ_ONCE(Q.outstanding) && !RT_READ_ONCE(rt.ctl->workers_spinning))
+		rt_ocall(SCONCE_OCALL_WAKE_WORKER, 0);
+}
+
 /* Take completions off the ring and wake their owners.  Returns how many. */
 int rt_poll_completions(void)
 {
@@ -184,6 +197,7 @@ int rt_poll_completions(void)
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			rt_security_fail("completion queue", "response for a slot with no request");
 		struct rt_thread *t = Q.owner[v];
+		__atomic_fetch_sub(&Q.outstanding, 1, __ATOMIC_RELAXED);
 		n++;
 		if (t == self) {
 			int w = T_WAITING;
@@ -217,10 +231,16 @@ long rt_host_syscall(long nr, const long args[6])
 	Q.owner[i] = t;
 	t->state = T_WAITING;
 	__atomic_store_n(&Q.state[i], SLOT_SUBMITTED, __ATOMIC_RELEASE);
-	while (ring_push(Q.submit, (uint64_t)i) < 0)
-		rt_security_fail("submission queue", "full although a slot was free");
-	__atomic_fetch_add(&rt.ctl->sub_seq, 1, __ATOMIC_SEQ_CST);
-	if (RT_READ_ONCE(rt.ctl->workers_spinning) == 0)
+	while (ring_push(Q.submit, (uint64_t)i) < 0) {
+		rt_poll_completions();
+		__builtin_ia32_pause();
+	}
+	__atomic_fetch_add(&Q.outstanding, 1, __ATOMIC_RELAXED);
+	/* A spinning worker will see the ring.  If every worker sleeps, wake
+	 * one now; if some are busy, give them a moment (rt_workers_check). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!RT_READ_ONCE(rt.ctl->workers_spinning) &&
+	    RT_READ_ONCE(rt.ctl->workers_sleeping) == RT_READ_ONCE(rt.ctl->workers_total))
 		rt_ocall(SCONCE_OCALL_WAKE_WORKER, 0);
 	/* Poll rather than switch while nothing else could run here. */
 	for (uint64_t k = 0; k < rt.boot.spin; k++) {
@@ -229,6 +249,8 @@ long rt_host_syscall(long nr, const long args[6])
 			return RT_READ_ONCE(s->ret);
 		if (t->state != T_WAITING || rt_have_runnable())
 			break; /* others could run here, or another ethread woke us */
+		if (k == rt.boot.spin / 2)
+			rt_workers_check();
 		__builtin_ia32_pause();
 	}
 	rt_park();

@@ -33,6 +33,8 @@ struct rt_ethread {
 	uint64_t sched_rsp;           /* the scheduler loop's saved context */
 	struct rt_thread *cur;        /* application thread running here */
 	uint64_t spins;
+	/* statistics, summed into the control block at exit */
+	uint64_t st_async, st_sync, st_exits, st_switches, st_threads, st_futex_waits, st_idle;
 };
 
 /* Offsets used by entry.S. */
@@ -143,8 +145,9 @@ long rt_sys_exit_group(long code) RT_HIDDEN;
 long rt_sys_gettid(void) RT_HIDDEN;
 long rt_sys_getpid(void) RT_HIDDEN;
 
-/* statistics, published in the shared control block */
-#define RT_STAT(name) __atomic_fetch_add(&rt.ctl->st_##name, 1, __ATOMIC_RELAXED)
+/* statistics: per ethread, published in the control block at exit */
+#define RT_STAT(name) (rt_self()->st_##name++)
+void rt_publish_stats(void) RT_HIDDEN;
 
 /* forward.c: table-driven marshalling of forwarded calls */
 long rt_forward(long nr, const long a[6]) RT_HIDDEN;

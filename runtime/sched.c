@@ -210,6 +210,7 @@ static void idle(struct rt_ethread *e, uint64_t next_deadline)
 		uint64_t now = rt_tsc();
 		ns = next_deadline > now ? rt_tsc_to_ns(next_deadline - now) : 1;
 	}
+	rt_workers_check(); /* never sleep on a request no worker will take */
 	uint64_t args[6] = { seq, ns };
 	RT_STAT(idle);
 	rt_ocall(SCONCE_OCALL_IDLE, args);

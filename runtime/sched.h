@@ -109,6 +109,7 @@ void rt_call_end(void) RT_HIDDEN;
 int rt_poll_completions(void) RT_HIDDEN;
 long rt_host_syscall_slot(int slot) RT_HIDDEN;
 int rt_async(void) RT_HIDDEN;
+void rt_workers_check(void) RT_HIDDEN;
 
 /* signal.c */
 void rt_signals_poll(void) RT_HIDDEN;           /* host-forwarded signals */

@@ -138,6 +138,7 @@ struct sconce_slot {
 struct sconce_ring_cell {
 	uint64_t seq;
 	uint64_t val;
+	uint64_t pad[6];             /* one cell per cache line: no false sharing */
 };
 struct sconce_ring {
 	uint64_t head;               /* next position to enqueue */
@@ -149,18 +150,20 @@ struct sconce_ring {
 
 /* Words both sides use to sleep and wake each other, and statistics the
  * enclave publishes for `sconce run --stats`. */
+#define SCONCE_LINE(type, name) type name __attribute__((aligned(64)))
 struct sconce_control {
-	uint32_t sub_seq;            /* bumped after each submission (futex) */
-	uint32_t workers_spinning;
-	uint32_t workers_sleeping;
-	uint32_t wake_seq;           /* bumped after each completion (futex) */
-	uint32_t ethreads_idle;
-	uint32_t pad0;
-	uint64_t signals;            /* host signals waiting for delivery, bit s-1 */
-	uint64_t pad1[5];
-	/* statistics, written by the enclave */
-	uint64_t st_async, st_sync, st_inside, st_exits, st_switches;
-	uint64_t st_threads, st_futex_waits, st_idle;
+	/* Each word on its own cache line: they are written by different
+	 * threads on different cores. */
+	SCONCE_LINE(uint32_t, sub_seq);          /* bumped when a sleeping worker must look */
+	SCONCE_LINE(uint32_t, workers_spinning);
+	SCONCE_LINE(uint32_t, workers_sleeping);
+	uint32_t workers_total;
+	SCONCE_LINE(uint32_t, wake_seq);         /* bumped when a sleeping ethread must look */
+	SCONCE_LINE(uint32_t, ethreads_idle);
+	SCONCE_LINE(uint64_t, signals);          /* host signals for delivery, bit s-1 */
+	/* statistics, published by the enclave when it exits */
+	SCONCE_LINE(uint64_t, st_async);
+	uint64_t st_sync, st_exits, st_switches, st_threads, st_futex_waits, st_idle;
 };
 
 #define SCONCE_BOOT_FSGSBASE 1u /* CPU lets user code write FS/GS base */

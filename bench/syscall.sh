@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# System-call path benchmark: native vs sconce sync vs sconce async, in one
+# run, alternating, each figure the median of $REPS runs, with ratios to
+# native.  Usage: bench/syscall.sh [extra sconce run options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build
+REPS=${REPS:-5}
+mkdir -p $B/bench
+gcc -std=gnu11 -O2 -o $B/bench/syscall_native bench/syscall_bench.c -lpthread
+$B/bin/sconce-cc -O2 -o $B/bench/syscall_sconce bench/syscall_bench.c -lpthread
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# run MODE ARGS...: MODE is native, sync or async
+run() {
+	local mode=$1; shift
+	case $mode in
+	native) shift; $B/bench/syscall_native "$@" ;;
+	*) $B/bin/sconce run --syscalls="$mode" ${SCONCE_BENCH_OPTS:-} "$@" ;;
+	esac
+}
+runs() { local -a r=(); for i in $(seq "$REPS"); do r+=("$(run "$@")"); done; printf '%s\n' "${r[@]}" | median; }
+
+measure() { # label unit lower-is-better args...
+	local label=$1 unit=$2 lower=$3; shift 3
+	local n s a
+	n=$(runs native - "$@"); s=$(runs sync $B/bench/syscall_sconce "$@"); a=$(runs async $B/bench/syscall_sconce "$@")
+	# Native runs the native binary; sync/async the enclave image.
+	awk -v l="$label" -v u="$unit" -v n="$n" -v s="$s" -v a="$a" -v lower="$lower" 'BEGIN {
+		if (lower) { rs = s / n; ra = a / n } else { rs = s / n; ra = a / n }
+		printf "%-28s %12.1f %12.1f %12.1f   %6.2fx %6.2fx  %s\n", l, n, s, a, rs, ra, u }'
+}
+
+echo "sconce system-call benchmark ($(nproc) cores, median of $REPS, ratios = sconce/native)"
+printf "%-28s %12s %12s %12s   %7s %7s\n" "" native sync async sync async
+measure "getppid latency" "ns/call (lower is better)" 1 getppid 200000
+measure "4 KiB pipe write+read" "ns/pair (lower is better)" 1 pipe 50000
+for t in 1 2 8 64; do
+	measure "getppid, $t thread(s)" "calls/s (higher is better)" 0 threads $t $((400000 / t))
+done
