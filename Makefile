@@ -28,7 +28,7 @@ RT_ASM := $(wildcard runtime/*.S)
 RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o) $(RT_ASM:%.S=$(B)/%.o)
 LIBC_FILES := $(shell find libc -type f)
 
-.PHONY: all deps musl demo check check-asan clean distclean
+.PHONY: all deps musl demo check check-asan bench clean distclean
 all: $(B)/bin/sconce $(B)/bin/sconce-cc $(B)/lib/libsconce.a $(B)/lib/sconce-crt1.o
 
 $(B)/.deps:
@@ -89,6 +89,9 @@ demo: all
 
 check: all
 	tests/run-all.sh
+
+bench: all
+	bench/syscall.sh
 
 check-asan:
 	$(MAKE) B=build-asan EXTRA_HOST_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \

@@ -9,6 +9,8 @@ REPS=${REPS:-5}
 mkdir -p $B/bench
 gcc -std=gnu11 -O2 -o $B/bench/syscall_native bench/syscall_bench.c -lpthread
 $B/bin/sconce-cc -O2 -o $B/bench/syscall_sconce bench/syscall_bench.c -lpthread
+gcc -std=gnu11 -O2 -o $B/bench/switch_native bench/switch_bench.c -lpthread
+$B/bin/sconce-cc -O2 -o $B/bench/switch_sconce bench/switch_bench.c -lpthread
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -39,3 +41,12 @@ measure "4 KiB pipe write+read" "ns/pair (lower is better)" 1 pipe 50000
 for t in 1 2 8 64; do
 	measure "getppid, $t thread(s)" "calls/s (higher is better)" 0 threads $t $((400000 / t))
 done
+
+# Thread hand-off: native kernel threads vs sconce user-level threads whose
+# switch changes FS with WRFSBASE or with an exit to the host.
+n=$(for i in $(seq "$REPS"); do $B/bench/switch_native 100000; done | median)
+w=$(for i in $(seq "$REPS"); do $B/bin/sconce run --fsbase=instr $B/bench/switch_sconce 100000; done | median)
+x=$(for i in $(seq "$REPS"); do $B/bin/sconce run --fsbase=exit $B/bench/switch_sconce 100000; done | median)
+echo
+printf "%-28s %12s %12s %12s   %7s %7s\n" "" native wrfsbase exit wrfsbase exit
+awk -v n="$n" -v w="$w" -v x="$x" 'BEGIN { printf "%-28s %12.1f %12.1f %12.1f   %6.2fx %6.2fx  %s\n", "thread hand-off (condvar)", n, w, x, w / n, x / n, "ns (lower is better)" }'

@@ -25,7 +25,9 @@ struct options {
 	uint64_t spin;        /* enclave polls before parking or sleeping */
 	uint64_t worker_spin; /* worker polls before sleeping */
 	int stats;
+	int fsbase;           /* FSBASE_AUTO, FSBASE_INSTR or FSBASE_EXIT */
 };
+enum { FSBASE_AUTO, FSBASE_INSTR, FSBASE_EXIT };
 void options_defaults(struct options *o);
 /* Parses layout and run options from argv; returns the index of the first
  * non-option argument, or -1 after printing an error. */

@@ -23,6 +23,8 @@ void options_usage(FILE *f)
 		"  --max-workers N  upper bound as the pool grows (default 512; env SCONCE_MAX_WORKERS)\n"
 		"  --spin N         enclave polls before parking or sleeping (default 4000; env SCONCE_SPIN)\n"
 		"  --worker-spin N  worker polls before sleeping (default 50000; env SCONCE_WORKER_SPIN)\n"
+		"  --fsbase HOW     switch FS with the WRFSBASE instruction or an exit\n"
+		"                   (auto, instr, exit; default auto; env SCONCE_FSBASE)\n"
 		"  --stats          print call, switch and worker counts at exit (env SCONCE_STATS=1)\n"
 		"  -v, --verbose    print the measurement and runtime notes (env SCONCE_VERBOSE=1)\n"
 		"SIZE takes a K, M or G suffix.\n",
@@ -64,6 +66,7 @@ void options_defaults(struct options *o)
 	o->spin = 4000;
 	o->worker_spin = 50000;
 	o->stats = 0;
+	o->fsbase = FSBASE_AUTO;
 }
 
 static int set_size(uint64_t *dst, const char *what, const char *v, uint64_t lo, uint64_t hi)
@@ -137,6 +140,13 @@ static int apply(struct options *o, int key, const char *v)
 	case 'T':
 		o->stats = 1;
 		return 0;
+	case 'F':
+		if (!strcmp(v, "auto") || !strcmp(v, "instr") || !strcmp(v, "exit")) {
+			o->fsbase = !strcmp(v, "auto") ? FSBASE_AUTO : !strcmp(v, "instr") ? FSBASE_INSTR : FSBASE_EXIT;
+			return 0;
+		}
+		host_err("fsbase: '%s' is not auto, instr or exit", v);
+		return -1;
 	case 'H': return set_size(&o->heap_size, "heap", v, MIN_HEAP, MAX_HEAP);
 	case 'S': return set_size(&o->stack_size, "stack", v, 64 << 10, 1ull << 30);
 	case 'E': return set_ethreads(o, v);
@@ -153,6 +163,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "SCONCE_ETHREADS", 'E' }, { "SCONCE_BOUNCE", 'B' },
 		{ "SCONCE_SYSCALLS", 'M' }, { "SCONCE_SLOTS", 'N' }, { "SCONCE_WORKERS", 'W' },
 		{ "SCONCE_MAX_WORKERS", 'X' }, { "SCONCE_SPIN", 'P' }, { "SCONCE_WORKER_SPIN", 'Q' },
+		{ "SCONCE_FSBASE", 'F' },
 	};
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		const char *v = getenv(envs[i].env);
@@ -179,6 +190,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "spin", required_argument, 0, 'P' },
 		{ "worker-spin", required_argument, 0, 'Q' },
 		{ "stats", no_argument, 0, 'T' },
+		{ "fsbase", required_argument, 0, 'F' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};

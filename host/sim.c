@@ -188,7 +188,11 @@ int sim_create(struct enclave *e, const struct image *img, const struct options 
 	       int argc, char **argv)
 {
 	memset(e, 0, sizeof(*e));
-	e->fsgsbase = cpu_has_fsgsbase();
+	e->fsgsbase = o->fsbase != FSBASE_EXIT && cpu_has_fsgsbase();
+	if (o->fsbase == FSBASE_INSTR && !e->fsgsbase) {
+		host_err("--fsbase=instr: this CPU or kernel does not allow WRFSBASE");
+		return -1;
+	}
 	if (layout_build(&e->lay, img, o) < 0)
 		return -1;
 	e->size = e->lay.l.enclave_size;
