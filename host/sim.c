@@ -79,6 +79,9 @@ static int add_page(void *ctx, uint64_t off, uint64_t flags, const void *data, i
 	if (off != ld->run_end || prot != ld->run_prot) {
 		if ((r = flush_run(ld)) < 0)
 			return r;
+		/* Pages the layout skips (guards) are never accessible. */
+		if (off > ld->run_end && mprotect(ld->e->base + ld->run_end, off - ld->run_end, PROT_NONE) < 0)
+			return -errno;
 		ld->run_start = off;
 		ld->run_prot = prot;
 	}

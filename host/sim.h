@@ -3,6 +3,7 @@
 #define SCONCE_SIM_H
 
 #include <signal.h>
+#include <stddef.h>
 #include "host.h"
 
 #define ALTSTACK_SIZE 65536
@@ -19,6 +20,12 @@ struct sim_thread {
 	uint64_t gs;          /* the control page (OGSBASGX) */
 	void *altstack;
 };
+
+_Static_assert(offsetof(struct sim_thread, entry) == 0, "sim_enter.S");
+_Static_assert(offsetof(struct sim_thread, host_fs) == 8, "sim_enter.S");
+_Static_assert(offsetof(struct sim_thread, encl_fs) == 16, "sim_enter.S");
+_Static_assert(offsetof(struct sim_thread, fsgsbase) == 24, "sim_enter.S");
+_Static_assert(offsetof(struct sim_thread, exit_value) == 32, "sim_enter.S");
 
 struct enclave {
 	uint8_t *base;

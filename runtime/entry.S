@@ -13,6 +13,8 @@
 #define CTL_ENCL_RSP 56
 #define CTL_FSBASE 64
 #define CTL_FSGSBASE 72
+#define CTL_STATE 80
+/* CTL_STATE: 0 outside, 1 inside, 2 outside serving an ocall */
 #define SCONCE_ENTER_RESUME 3
 #define SCONCE_EXIT_OCALL 1
 #define SCONCE_EXIT_RETURN 2
@@ -21,6 +23,16 @@
 	.global __sconce_entry
 	.type __sconce_entry,@function
 __sconce_entry:
+	/* Refuse entries that do not match this ethread's state: a resume
+	 * with no ocall outstanding, or a new ecall while one is active. */
+	cmp $SCONCE_ENTER_RESUME, %rdi
+	je 1f
+	cmpq $0, %gs:CTL_STATE
+	jne .Lrefuse
+	jmp 2f
+1:	cmpq $2, %gs:CTL_STATE
+	jne .Lrefuse
+2:	movq $1, %gs:CTL_STATE
 	mov %rsp, %gs:CTL_HOST_RSP
 	mov %rbp, %gs:CTL_HOST_RBP
 	mov %rcx, %gs:CTL_HOST_RET
@@ -33,9 +45,13 @@ __sconce_entry:
 	add %rax, %rsp
 	xor %ebp, %ebp
 	call rt_ecall
+	movq $0, %gs:CTL_STATE
 	mov %rax, %rdi
 	mov $SCONCE_EXIT_RETURN, %eax
 	jmp .Leexit
+
+.Lrefuse:
+	ud2
 
 .Lresume:
 	/* Back from an ocall: restore FS (if we may) and the saved context. */
@@ -66,6 +82,7 @@ rt_exit_ocall:
 	push %r14
 	push %r15
 	mov %rsp, %gs:CTL_ENCL_RSP
+	movq $2, %gs:CTL_STATE
 	mov $SCONCE_EXIT_OCALL, %eax
 	xor %edi, %edi
 .Leexit:
@@ -83,6 +100,22 @@ rt_exit_ocall:
 	xor %r13d, %r13d
 	xor %r14d, %r14d
 	xor %r15d, %r15d
+	pxor %xmm0, %xmm0
+	pxor %xmm1, %xmm1
+	pxor %xmm2, %xmm2
+	pxor %xmm3, %xmm3
+	pxor %xmm4, %xmm4
+	pxor %xmm5, %xmm5
+	pxor %xmm6, %xmm6
+	pxor %xmm7, %xmm7
+	pxor %xmm8, %xmm8
+	pxor %xmm9, %xmm9
+	pxor %xmm10, %xmm10
+	pxor %xmm11, %xmm11
+	pxor %xmm12, %xmm12
+	pxor %xmm13, %xmm13
+	pxor %xmm14, %xmm14
+	pxor %xmm15, %xmm15
 	jmp *%rcx
 	.size rt_exit_ocall, .-rt_exit_ocall
 

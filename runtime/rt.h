@@ -28,6 +28,7 @@ struct rt_ethread {
 	uint64_t encl_rsp;      /* enclave context while outside for an ocall */
 	uint64_t fsbase;        /* FS base to restore when re-entering */
 	uint64_t fsgsbase;      /* 1: WRFSBASE usable */
+	uint64_t state;         /* entry.S: 0 outside, 1 inside, 2 out for an ocall */
 	struct sconce_frame *frame;   /* this ethread's shared call frame */
 	char *msg;                    /* this ethread's message buffer */
 	uint64_t sched_rsp;           /* the scheduler loop's saved context */
@@ -46,6 +47,18 @@ struct rt_ethread {
 #define CTL_ENCL_RSP 56
 #define CTL_FSBASE 64
 #define CTL_FSGSBASE 72
+#define CTL_STATE 80
+
+#include <stddef.h>
+_Static_assert(offsetof(struct rt_ethread, stack_top_off) == CTL_STACK_TOP_OFF, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, self) == CTL_SELF, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, host_rsp) == CTL_HOST_RSP, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, host_rbp) == CTL_HOST_RBP, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, host_ret) == CTL_HOST_RET, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, encl_rsp) == CTL_ENCL_RSP, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, fsbase) == CTL_FSBASE, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, fsgsbase) == CTL_FSGSBASE, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, state) == CTL_STATE, "entry.S");
 
 static inline struct rt_ethread *rt_self(void)
 {

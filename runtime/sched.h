@@ -107,7 +107,6 @@ void rt_queue_init(void) RT_HIDDEN;
 void rt_call_begin(void) RT_HIDDEN;
 void rt_call_end(void) RT_HIDDEN;
 int rt_poll_completions(void) RT_HIDDEN;
-long rt_host_syscall_slot(int slot) RT_HIDDEN;
 int rt_async(void) RT_HIDDEN;
 void rt_workers_check(void) RT_HIDDEN;
 

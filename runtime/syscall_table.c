@@ -169,6 +169,7 @@ const struct syscall_spec rt_syscalls[] = {
 	CALLX(sched_getaffinity, 3, R_LEN, 1, C_NONE, V, V, OUT(1)),
 	CALL(getcpu, 3, R_ZERO, OUTF(4), OUTF(4), V),
 	CALL(wait4, 4, R_NONNEG, V, OUTF(4), V, OUTF(RUSAGE)),
+	CALL(kill, 2, R_ZERO, V, V),
 };
 
 const unsigned rt_syscalls_count = sizeof(rt_syscalls) / sizeof(rt_syscalls[0]);

@@ -96,7 +96,6 @@ enum sconce_exit_reason {
 
 /* Ocall codes, in sconce_frame.ocall. */
 enum sconce_ocall {
-	SCONCE_OCALL_SYSCALL = 1, /* run frame.nr(frame.args), result in frame.ret */
 	SCONCE_OCALL_EXIT = 2,    /* exit the process with status args[0] */
 	SCONCE_OCALL_KILLED = 3,  /* die from signal args[0] (default action) */
 	SCONCE_OCALL_LOG = 4,     /* print the message at args[0], length args[1] */
