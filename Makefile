@@ -29,7 +29,7 @@ RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o) $(RT_ASM:%.S=$(B)/%.o)
 LIBC_FILES := $(shell find libc -type f)
 
 .PHONY: all deps musl demo check check-asan bench clean distclean
-all: $(B)/bin/sconce $(B)/bin/sconce-cc $(B)/lib/libsconce.a $(B)/lib/sconce-crt1.o
+all: $(B)/bin/sconce $(B)/bin/sconce-cc $(B)/bin/sconce-exec $(B)/lib/libsconce.a $(B)/lib/sconce-crt1.o
 
 $(B)/.deps:
 	scripts/install-deps.sh
@@ -75,6 +75,13 @@ $(B)/host/%.o: host/%.S
 $(B)/bin/sconce: $(HOST_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $^ -o $@ $(HOST_LDLIBS)
+
+# The interpreter of enclave images: ./image runs `sconce run ./image`.
+$(B)/bin/sconce-exec: tools/sconce-exec.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -static-pie -nostdlib -ffreestanding -fPIE -fno-stack-protector \
+		-DSCONCE_PATH='"$(abspath $(B)/bin/sconce)"' $< -o $@
+	@! readelf -rW $@ | grep -q R_X86_64 || { echo "sconce-exec must need no relocations"; rm -f $@; exit 1; }
 
 $(B)/bin/sconce-cc: tools/sconce-cc
 	@mkdir -p $(dir $@)

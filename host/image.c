@@ -93,8 +93,8 @@ static int load_segments(struct image *img, const Elf64_Ehdr *eh)
 	uint64_t end = 0;
 
 	for (int i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type == PT_INTERP)
-			return bad(img, "it asks for a dynamic loader (link with sconce-cc)");
+		/* PT_INTERP names sconce-exec, used only when the image is run
+		 * directly; the enclave never sees it. */
 		if (ph[i].p_type == PT_DYNAMIC)
 			dyn = &ph[i];
 		if (ph[i].p_type != PT_LOAD)
