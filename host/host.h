@@ -26,6 +26,8 @@ struct options {
 	uint64_t worker_spin; /* worker polls before sleeping */
 	int stats;
 	int fsbase;           /* FSBASE_AUTO, FSBASE_INSTR or FSBASE_EXIT */
+	int check_leaks;
+	const char *adversary;
 };
 enum { FSBASE_AUTO, FSBASE_INSTR, FSBASE_EXIT };
 void options_defaults(struct options *o);

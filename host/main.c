@@ -9,6 +9,7 @@
 #include "host.h"
 #include "measure.h"
 #include "sim.h"
+#include "adversary.h"
 
 #ifndef SCONCE_VERSION
 #define SCONCE_VERSION "0.1"
@@ -78,7 +79,19 @@ static int cmd_run(int argc, char **argv)
 	static struct enclave e;
 	char hex[65];
 
+	if (argc == 2 && !strcmp(argv[1], "--adversary=list")) {
+		adversary_list(stdout);
+		return 0;
+	}
 	int i = parse_common(&o, argc, argv, "run", 1);
+	if (o.adversary && !strcmp(o.adversary, "list")) {
+		adversary_list(stdout);
+		return 0;
+	}
+	if (o.adversary && adversary_select(o.adversary, o.async) < 0)
+		return 1;
+	if (o.check_leaks)
+		leak_check_enable();
 	if (image_load(&img, argv[i]) < 0)
 		return 1;
 	if (sim_create(&e, &img, &o, argc - i, argv + i) < 0)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "sim.h"
 #include "queue.h"
+#include "adversary.h"
 
 int ocall_refused(long nr)
 {
@@ -55,7 +56,9 @@ int ocall_serve(struct enclave *e, struct sim_thread *t)
 		if (i >= e->boot->nslots)
 			break;
 		struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
+		leak_check(e, i);
 		s->ret = ocall_refused((long)s->nr) ? -ENOSYS : host_syscall((long)s->nr, s->args);
+		adversary_result(e, i);
 		return 0;
 	}
 	case SCONCE_OCALL_WAKE_WORKER:

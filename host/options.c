@@ -25,6 +25,9 @@ void options_usage(FILE *f)
 		"  --worker-spin N  worker polls before sleeping (default 50000; env SCONCE_WORKER_SPIN)\n"
 		"  --fsbase HOW     switch FS with the WRFSBASE instruction or an exit\n"
 		"                   (auto, instr, exit; default auto; env SCONCE_FSBASE)\n"
+		"  --check-leaks    stop if any request carries an enclave address (env SCONCE_CHECK_LEAKS=1)\n"
+		"  --adversary CASE lie to the enclave in one way, for tests; needs\n"
+		"                   SCONCE_ALLOW_ADVERSARY=1; --adversary=list shows the cases\n"
 		"  --stats          print call, switch and worker counts at exit (env SCONCE_STATS=1)\n"
 		"  -v, --verbose    print the measurement and runtime notes (env SCONCE_VERBOSE=1)\n"
 		"SIZE takes a K, M or G suffix.\n",
@@ -67,6 +70,8 @@ void options_defaults(struct options *o)
 	o->worker_spin = 50000;
 	o->stats = 0;
 	o->fsbase = FSBASE_AUTO;
+	o->check_leaks = 0;
+	o->adversary = NULL;
 }
 
 static int set_size(uint64_t *dst, const char *what, const char *v, uint64_t lo, uint64_t hi)
@@ -140,6 +145,12 @@ static int apply(struct options *o, int key, const char *v)
 	case 'T':
 		o->stats = 1;
 		return 0;
+	case 'L':
+		o->check_leaks = 1;
+		return 0;
+	case 'A':
+		o->adversary = v;
+		return 0;
 	case 'F':
 		if (!strcmp(v, "auto") || !strcmp(v, "instr") || !strcmp(v, "exit")) {
 			o->fsbase = !strcmp(v, "auto") ? FSBASE_AUTO : !strcmp(v, "instr") ? FSBASE_INSTR : FSBASE_EXIT;
@@ -173,6 +184,9 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 	const char *verbose = getenv("SCONCE_VERBOSE");
 	if (allow_run_opts && verbose && *verbose && strcmp(verbose, "0"))
 		o->verbose = 1;
+	const char *leaks = getenv("SCONCE_CHECK_LEAKS");
+	if (allow_run_opts && leaks && *leaks && strcmp(leaks, "0"))
+		o->check_leaks = 1;
 	const char *stats = getenv("SCONCE_STATS");
 	if (allow_run_opts && stats && *stats && strcmp(stats, "0"))
 		o->stats = 1;
@@ -191,6 +205,8 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "worker-spin", required_argument, 0, 'Q' },
 		{ "stats", no_argument, 0, 'T' },
 		{ "fsbase", required_argument, 0, 'F' },
+		{ "check-leaks", no_argument, 0, 'L' },
+		{ "adversary", required_argument, 0, 'A' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "sim.h"
 #include "queue.h"
+#include "adversary.h"
 
 #define IDLE_EXIT_NS 2000000000ull
 
@@ -57,21 +58,26 @@ static void spawn(void)
 	pthread_attr_destroy(&attr);
 }
 
-static void run_slot(uint64_t i)
+/* v is the submission's tag: generation in the high half, slot below. */
+static void run_slot(uint64_t v)
 {
+	uint64_t i = v & 0xffffffffu;
 	if (i >= W.nslots) { /* nonsense from a confused enclave: drop it */
 		__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
 		return;
 	}
 	struct sconce_slot *s = &W.slots[i];
+	leak_check(W.e, i);
 	s->ret = ocall_refused((long)s->nr) ? -ENOSYS : host_syscall((long)s->nr, s->args);
+	adversary_result(W.e, i);
 	/* Free again before the enclave can see the result, so that its next
 	 * request finds a spinning worker instead of waking a sleeping one. */
 	__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
 	/* Transiently full while the enclave is between claiming and freeing
 	 * a cell; never drop a completion. */
-	while (ring_push(W.complete, W.mask, i) < 0)
+	while (ring_push(W.complete, W.mask, v) < 0)
 		__builtin_ia32_pause();
+	adversary_completed(W.e, v);
 	/* An idle ethread counts itself before its last look at the ring. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&W.ctl->ethreads_idle, __ATOMIC_SEQ_CST)) {

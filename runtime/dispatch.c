@@ -93,7 +93,10 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	long r = serve(n, a1, a2, a3, a4, a5, a6);
-	/* A safe point: deliver what became pending for this thread. */
+	/* A safe point: take signals the host forwarded, and deliver what
+	 * became pending for this thread. */
+	if (RT_READ_ONCE(rt.ctl->signals))
+		rt_signals_poll();
 	if (rt_cur()->sigpending)
 		rt_signals_deliver();
 	return r;

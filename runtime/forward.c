@@ -149,9 +149,10 @@ static long marshal_arg(const struct syscall_spec *s, int i, long *a, long *h)
 
 	switch (as->kind) {
 	case K_VAL:
-	case K_SALEN:
 		h[i] = a[i];
 		return 0;
+	case K_SALEN:
+		return 0; /* marshalled with its K_SA_OUT, which comes first */
 	case K_STR0:
 	case K_STR: {
 		if (!a[i] && as->kind == K_STR0)

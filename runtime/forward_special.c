@@ -137,6 +137,14 @@ static long msg_io(const struct syscall_spec *s, long nr, long *a, int out)
 	struct syscall_spec one = *s;
 	one.ret_arg = 2;
 	long ret = fw_finish(&one, rt_host_syscall(nr, h), lim);
+	/* The host may write lengths and flags back, never the pointers: a
+	 * changed pointer is an attempt to make us read or write elsewhere. */
+	uint64_t pn = RT_READ_ONCE(hm->name), pi = RT_READ_ONCE(hm->iov), pc = RT_READ_ONCE(hm->control);
+	if (pn != (uint64_t)name || pi != (uint64_t)hiov || pc != (uint64_t)ctl)
+		rt_security_fail(s->name, rt_overlaps_enclave(pn, 1) || rt_overlaps_enclave(pi, 1) ||
+						  rt_overlaps_enclave(pc, 1)
+					  ? "the host pointed the message header into the enclave"
+					  : "the host changed a pointer in the message header");
 	if (ret < 0 || out)
 		return ret;
 	uint32_t namelen = RT_READ_ONCE(hm->namelen);

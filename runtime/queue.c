@@ -33,6 +33,9 @@ static struct {
 } Q;
 
 static uint32_t free_stack[SCONCE_MAX_SLOTS];
+/* Each submission gets a new generation, echoed in its completion, so a
+ * replayed completion cannot pass for the slot's next request. */
+static uint32_t slot_gen[SCONCE_MAX_SLOTS];
 static uint8_t slot_state[SCONCE_MAX_SLOTS];
 static struct rt_thread *slot_owner[SCONCE_MAX_SLOTS];
 
@@ -160,8 +163,11 @@ void *rt_bounce_alloc(size_t n)
 	size_t need = (n + 15) & ~(size_t)15;
 	if (need < n || need > Q.bounce_size - t->bounce_used)
 		return 0;
-	void *p = Q.bounce + (uint64_t)t->slot * Q.bounce_size + t->bounce_used;
+	uint8_t *p = Q.bounce + (uint64_t)t->slot * Q.bounce_size + t->bounce_used;
 	t->bounce_used += need;
+	/* Clear the padding: stale bytes from an earlier call must not sit
+	 * next to this call's data (and confuse the leak check). */
+	memset(p + n, 0, need - n);
 	return p;
 }
 
@@ -190,8 +196,14 @@ int rt_poll_completions(void)
 	uint64_t v;
 	int n = 0, kick = 0;
 	while (ring_pop(Q.complete, &v) == 0) {
+		uint32_t gen = (uint32_t)(v >> 32);
+		v &= 0xffffffffu;
 		if (v >= Q.n)
 			rt_security_fail("completion queue", "slot number out of range");
+		if (RT_READ_ONCE(Q.state[v]) != SLOT_SUBMITTED)
+			rt_security_fail("completion queue", "response for a slot with no request");
+		if (gen != RT_READ_ONCE(slot_gen[v]))
+			rt_security_fail("completion queue", "replayed response for an earlier request");
 		uint8_t expected = SLOT_SUBMITTED;
 		if (!__atomic_compare_exchange_n(&Q.state[v], &expected, SLOT_BUSY, 0,
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -221,6 +233,7 @@ long rt_host_syscall(long nr, const long args[6])
 	s->nr = (uint64_t)nr;
 	for (int k = 0; k < 6; k++)
 		s->args[k] = (uint64_t)args[k];
+	s->bounce_used = t->bounce_used;
 	if (!rt.async) {
 		uint64_t a[6] = { (uint64_t)i };
 		RT_STAT(sync);
@@ -231,7 +244,8 @@ long rt_host_syscall(long nr, const long args[6])
 	Q.owner[i] = t;
 	t->state = T_WAITING;
 	__atomic_store_n(&Q.state[i], SLOT_SUBMITTED, __ATOMIC_RELEASE);
-	while (ring_push(Q.submit, (uint64_t)i) < 0) {
+	uint64_t tag = (uint64_t)++slot_gen[i] << 32 | (uint64_t)i;
+	while (ring_push(Q.submit, tag) < 0) {
 		rt_poll_completions();
 		__builtin_ia32_pause();
 	}

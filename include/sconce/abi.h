@@ -129,6 +129,7 @@ struct sconce_slot {
 	uint64_t nr;
 	uint64_t args[6];
 	int64_t ret;
+	uint64_t bounce_used;        /* bytes of the bounce buffer this call uses */
 } __attribute__((aligned(64)));
 
 /* A bounded lock-free queue of slot numbers (Vyukov's MPMC ring).  Both
