@@ -6,23 +6,23 @@
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
-# case | mode | expected "call: rule" (a regular expression) | victim step that must not print
+# case ; mode ; expected "call: rule" (a regular expression) ; victim step that must not print
 expect=(
-"read-oversized|async|read: result larger than the requested count|ok read"
-"read-bad-error|sync|read: error value out of range|ok read"
-"fstat-negative-size|async|fstat: negative file size|ok fstat"
-"openat-bad-fd|sync|openat: descriptor number out of range|ok openat"
-"getdents-malformed|async|getdents64: directory record length out of bounds|ok getdents"
-"accept-sockaddr-oversized|async|accept4: socket address length larger than the buffer|ok accept"
-"poll-count|sync|poll: result larger than the requested count|ok poll"
-"poll-phantom|async|poll: result does not match the returned events|ok poll"
-"epoll-count|async|epoll_pwait: result larger than the requested count|ok epoll"
-"clock-backwards|sync|clock_gettime: monotonic clock went backwards|ok clock"
-"recvmsg-pointer|async|recvmsg: the host pointed the message header into the enclave|ok recvmsg"
-"unsolicited-completion|async|completion queue: response for a slot with no request|done"
-"replayed-completion|async|completion queue: (replayed response for an earlier request|response for a slot with no request)|done"
-"injected-signal|async|signal: the host delivered a signal the enclave cannot have received|done"
-"unarmed-alarm|sync|signal: the host delivered a signal the enclave cannot have received|done"
+"read-oversized;async;read: result larger than the requested count;ok read"
+"read-bad-error;sync;read: error value out of range;ok read"
+"fstat-negative-size;async;fstat: negative file size;ok fstat"
+"openat-bad-fd;sync;openat: descriptor number out of range;ok openat"
+"getdents-malformed;async;getdents64: directory record length out of bounds;ok getdents"
+"accept-sockaddr-oversized;async;accept4: socket address length larger than the buffer;ok accept"
+"poll-count;sync;poll: result larger than the requested count;ok poll"
+"poll-phantom;async;poll: result does not match the returned events;ok poll"
+"epoll-count;async;epoll_pwait: result larger than the requested count;ok epoll"
+"clock-backwards;sync;clock_gettime: monotonic clock went backwards;ok clock"
+"recvmsg-pointer;async;recvmsg: the host pointed the message header into the enclave;ok recvmsg"
+"unsolicited-completion;async;completion queue: response for a slot with no request;done"
+"replayed-completion;async;completion queue: (replayed response for an earlier request|response for a slot with no request);done"
+"injected-signal;async;signal: the host delivered a signal the enclave cannot have received;done"
+"unarmed-alarm;sync;signal: the host delivered a signal the enclave cannot have received;done"
 )
 
 plan $((4 + ${#expect[@]} * 2 + 1))
@@ -37,7 +37,7 @@ else
 	not_ok "--adversary is refused without SCONCE_ALLOW_ADVERSARY=1"; diag_file "$RUN_ERR"
 fi
 listed=$("$SCONCE" run --adversary=list | awk '{print $1}' | sort | tr '\n' ' ')
-mine=$(for e in "${expect[@]}" double-fetch; do echo "${e%%|*}"; done | sort | tr '\n' ' ')
+mine=$(for e in "${expect[@]}" double-fetch; do echo "${e%%;*}"; done | sort | tr '\n' ' ')
 [ "$listed" = "$mine" ] && ok "--adversary=list lists every case, one per line, all tested here" ||
 	{ not_ok "--adversary=list lists every case, one per line, all tested here"; diag "listed: $listed"; diag "tested: $mine"; }
 SCONCE_OPTS=()
@@ -47,7 +47,7 @@ run_prog sconce adversary_victim @SCRATCH@
 
 export SCONCE_ALLOW_ADVERSARY=1
 for e in "${expect[@]}"; do
-	IFS='|' read -r name mode rule step <<<"$e"
+	IFS=';' read -r name mode rule step <<<"$e"
 	SCONCE_OPTS=(--syscalls="$mode" --adversary="$name")
 	run_prog sconce adversary_victim @SCRATCH@
 	# The replay lands on a free slot or on the slot's next request:
