@@ -340,11 +340,21 @@ static long forward(long nr, const long args[6])
 	if (s->special)
 		return fw_special(s, nr, a);
 
-	for (int i = 0; i < s->nargs; i++) {
-		long r = marshal_arg(s, i, a, h);
-		if (r < 0)
-			return r;
+	/* The data buffer that may be shortened goes last, so it gets what
+	 * the fixed-size arguments leave of the bounce buffer. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < s->nargs; i++) {
+			if (clampable(s, &s->a[i]) != pass)
+				continue;
+			long r = marshal_arg(s, i, a, h);
+			if (r < 0)
+				return r;
+		}
 	}
+	/* Plain values last: a length may just have been shortened. */
+	for (int i = 0; i < s->nargs; i++)
+		if (s->a[i].kind == K_VAL)
+			h[i] = a[i];
 	long ret = check_result(s, rt_host_syscall(nr, h), a);
 	if (ret < 0)
 		return ret;
