@@ -94,8 +94,10 @@ demo: all
 	$(B)/bin/sconce measure $(B)/demo/hello
 	$(B)/bin/sconce run $(B)/demo/hello
 
+# The whole suite runs with the leak check on: any request carrying an
+# enclave address stops the run (see --check-leaks).
 check: all
-	tests/run-all.sh
+	SCONCE_CHECK_LEAKS=1 tests/run-all.sh
 
 bench: all
 	bench/syscall.sh
@@ -108,3 +110,15 @@ clean:
 	rm -rf $(B)/host $(B)/runtime $(B)/lib $(B)/bin $(B)/tests
 distclean:
 	rm -rf build build-asan
+
+# --- curated applications: apps/<name>/app.mk ----------------------------
+# `make apps/redis` builds one application (enclave image and native build);
+# `make check-apps` runs the applications' own test suites inside sconce;
+# `make bench-apps` compares native and sconce (bench/apps.sh).
+APPS :=
+include $(wildcard apps/*/app.mk)
+.PHONY: apps check-apps bench-apps
+apps: $(APPS:%=apps/%)
+check-apps: $(APPS:%=check-apps-%)
+bench-apps: apps
+	bench/apps.sh

@@ -268,7 +268,8 @@ static long getsockopt_io(const struct syscall_spec *s, long *a)
 /* A command with an argument struct of `size` bytes moving in `dir`. */
 struct cmd {
 	unsigned long cmd;
-	uint8_t dir;   /* 0 value, 1 in, 2 out, 3 in-out */
+	uint8_t dir;   /* 0 value, 1 in, 2 out, 3 in-out, 4 none (pass 0: the
+	                * caller's third argument is whatever was in a register) */
 	uint8_t ret;   /* R_* rule */
 	uint16_t size;
 };
@@ -286,22 +287,22 @@ static const struct cmd ioctls[] = {
 	{ 0x5414, 1, R_ZERO, 8 },  /* TIOCSWINSZ */
 	{ 0x541B, 2, R_ZERO, 4 },  /* FIONREAD */
 	{ 0x5421, 1, R_ZERO, 4 },  /* FIONBIO */
-	{ 0x5422, 0, R_ZERO, 0 },  /* TIOCNOTTY */
-	{ 0x5450, 0, R_ZERO, 0 },  /* FIONCLEX */
-	{ 0x5451, 0, R_ZERO, 0 },  /* FIOCLEX */
+	{ 0x5422, 4, R_ZERO, 0 },  /* TIOCNOTTY */
+	{ 0x5450, 4, R_ZERO, 0 },  /* FIONCLEX */
+	{ 0x5451, 4, R_ZERO, 0 },  /* FIOCLEX */
 	{ 0x5452, 1, R_ZERO, 4 },  /* FIOASYNC */
 };
 
 static const struct cmd fcntls[] = {
 	{ 0, 0, R_FD, 0 }, { 1030, 0, R_FD, 0 },         /* F_DUPFD, F_DUPFD_CLOEXEC */
-	{ 1, 0, R_NONNEG, 0 }, { 2, 0, R_ZERO, 0 },      /* F_GETFD, F_SETFD */
-	{ 3, 0, R_NONNEG, 0 }, { 4, 0, R_ZERO, 0 },      /* F_GETFL, F_SETFL */
+	{ 1, 4, R_NONNEG, 0 }, { 2, 0, R_ZERO, 0 },      /* F_GETFD, F_SETFD */
+	{ 3, 4, R_NONNEG, 0 }, { 4, 0, R_ZERO, 0 },      /* F_GETFL, F_SETFL */
 	{ 5, 3, R_ZERO, 32 }, { 6, 1, R_ZERO, 32 }, { 7, 1, R_ZERO, 32 }, /* locks */
 	{ 36, 3, R_ZERO, 32 }, { 37, 1, R_ZERO, 32 }, { 38, 1, R_ZERO, 32 },
-	{ 8, 0, R_ZERO, 0 }, { 9, 0, R_ANY, 0 },         /* F_SETOWN, F_GETOWN */
+	{ 8, 0, R_ZERO, 0 }, { 9, 4, R_ANY, 0 },         /* F_SETOWN, F_GETOWN */
 	{ 15, 1, R_ZERO, 8 }, { 16, 2, R_ZERO, 8 },      /* F_SETOWN_EX, F_GETOWN_EX */
-	{ 1031, 0, R_NONNEG, 0 }, { 1032, 0, R_NONNEG, 0 }, /* pipe size */
-	{ 1033, 0, R_ZERO, 0 }, { 1034, 0, R_NONNEG, 0 },  /* seals */
+	{ 1031, 0, R_NONNEG, 0 }, { 1032, 4, R_NONNEG, 0 }, /* pipe size */
+	{ 1033, 0, R_ZERO, 0 }, { 1034, 4, R_NONNEG, 0 },  /* seals */
 };
 
 static long command_io(const struct syscall_spec *s, long nr, long *a,
@@ -319,9 +320,9 @@ static long command_io(const struct syscall_spec *s, long nr, long *a,
 		}
 		return -unknown;
 	}
-	long h[6] = { a[0], a[1], a[2] };
+	long h[6] = { a[0], a[1], c->dir == 4 ? 0 : a[2] };
 	void *b = 0;
-	if (c->dir) {
+	if (c->dir == 1 || c->dir == 2 || c->dir == 3) {
 		if (!fw_user_range(a[2], c->size))
 			return -EFAULT;
 		if (c->dir & 1) {

@@ -64,15 +64,23 @@ for e in "${expect[@]}"; do
 	fi
 done
 
-# Double fetch: the host keeps rewriting the answer after posting it.
+# Double fetch: the host keeps rewriting the answer (result and data)
+# after posting it.  The enclave reads each value once and validates what
+# it read, so a run may end cleanly, stop with a security error, or - as
+# the data of a plain file is the host's to give - see wrong bytes and
+# fail its own check (status 1); it must never crash or hang.
 fine=1
 for i in 1 2 3 4 5; do
 	SCONCE_OPTS=(--adversary=double-fetch)
 	run_prog sconce adversary_victim @SCRATCH@
-	if grep -q '^FAIL' "$RUN_OUT"; then fine=0; fi
-	if [ "$RUN_STATUS" != 0 ] && ! { [ "$RUN_STATUS" = 125 ] && grep -q 'security violation' "$RUN_ERR"; }; then fine=0; fi
-	if [ "$RUN_STATUS" = 0 ] && ! grep -qx done "$RUN_OUT"; then fine=0; fi
+	case $RUN_STATUS in
+	0) grep -qx done "$RUN_OUT" || fine=0 ;;
+	125) grep -q 'security violation' "$RUN_ERR" || fine=0 ;;
+	1) grep -q '^FAIL' "$RUN_OUT" || fine=0 ;;
+	*) fine=0 ;;
+	esac
+	[ $fine = 1 ] || break
 done
-[ $fine = 1 ] && ok "double-fetch: every run ends cleanly with right data or with a security error" ||
-	{ not_ok "double-fetch: every run ends cleanly with right data or with a security error"; diag "status $RUN_STATUS"; diag_file "$RUN_OUT"; diag_file "$RUN_ERR"; }
+[ $fine = 1 ] && ok "double-fetch: no crash or hang; clean, security error or wrong-data failure only" ||
+	{ not_ok "double-fetch: no crash or hang; clean, security error or wrong-data failure only"; diag "status $RUN_STATUS"; diag_file "$RUN_OUT"; diag_file "$RUN_ERR"; }
 done_testing
