@@ -76,7 +76,7 @@ for i in 1 2 3 4 5; do
 	case $RUN_STATUS in
 	0) grep -qx done "$RUN_OUT" || fine=0 ;;
 	125) grep -q 'security violation' "$RUN_ERR" || fine=0 ;;
-	1) grep -q '^FAIL' "$RUN_OUT" || fine=0 ;;
+	1) grep -aq 'FAIL' "$RUN_OUT" || fine=0 ;;
 	*) fine=0 ;;
 	esac
 	[ $fine = 1 ] || break
