@@ -9,10 +9,13 @@
  *     MODE "exit":   exit(CODE)   (atexit handler runs)
  *     MODE "_exit":  _exit(CODE)  (atexit handler does not run)
  *     MODE "abort":  abort()      (dies from SIGABRT)
+ *     MODE "term":   raise(SIGTERM) (dies from SIGTERM)
+ *     MODE "segv":   writes through a null pointer (dies from SIGSEGV)
  */
 #define _GNU_SOURCE
 #include "check.h"
 
+#include <signal.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -124,5 +127,18 @@ int main(int argc, char **argv, char **envp)
 		_exit((int)code);
 	if (strcmp(mode, "abort") == 0)
 		abort();
+	if (strcmp(mode, "term") == 0) {
+		raise(SIGTERM);
+		fprintf(stderr, "FAIL: still alive after raise(SIGTERM)\n");
+		return 1;
+	}
+	if (strcmp(mode, "segv") == 0) {
+		/* the address comes from the input, so the compiler cannot
+		 * see the null pointer */
+		volatile int *p = (volatile int *)(uintptr_t)strtoul("0", NULL, 0);
+		*p = 1;
+		fprintf(stderr, "FAIL: still alive after a null pointer write\n");
+		return 1;
+	}
 	return (int)code;
 }

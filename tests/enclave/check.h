@@ -17,18 +17,23 @@
 
 static int check_failures;
 
-/* CHECK(cond, printf-format, ...): record a failure if cond is false. */
+/* Report one failed check (printf-style what) with the current errno. */
+#define CHECK_REPORT_(...)                                                   \
+	do {                                                                 \
+		int check_errno_ = errno;                                    \
+		fprintf(stderr, "FAIL: ");                                   \
+		fprintf(stderr, __VA_ARGS__);                                \
+		fprintf(stderr, " [%s:%d, errno %d: %s]\n", __FILE__,        \
+			__LINE__, check_errno_, strerror(check_errno_));     \
+		check_failures++;                                            \
+	} while (0)
+
+/* CHECK(cond, printf-format, ...): record a failure if cond is false.
+ * cond is evaluated exactly once. */
 #define CHECK(cond, ...)                                                     \
 	do {                                                                 \
-		if (!(cond)) {                                               \
-			int check_errno_ = errno;                            \
-			fprintf(stderr, "FAIL: ");                           \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fprintf(stderr, " [%s:%d, errno %d: %s]\n",          \
-				__FILE__, __LINE__, check_errno_,            \
-				strerror(check_errno_));                     \
-			check_failures++;                                    \
-		}                                                            \
+		if (!(cond))                                                 \
+			CHECK_REPORT_(__VA_ARGS__);                          \
 	} while (0)
 
 /* CHECK_ERR(expr, ERRNO, what): expr must return -1 and set errno=ERRNO. */
@@ -51,11 +56,12 @@ static int check_failures;
 		}                                                            \
 	} while (0)
 
-/* Fatal variant: stop at once, the rest of the program depends on it. */
+/* Fatal variant: stop at once, the rest of the program depends on it.
+ * cond is evaluated exactly once. */
 #define REQUIRE(cond, ...)                                                   \
 	do {                                                                 \
 		if (!(cond)) {                                               \
-			CHECK(cond, __VA_ARGS__);                            \
+			CHECK_REPORT_(__VA_ARGS__);                          \
 			fprintf(stderr, "FAIL: giving up\n");                \
 			exit(2);                                             \
 		}                                                            \

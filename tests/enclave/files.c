@@ -219,11 +219,13 @@ static void at_calls(void)
 	      "openat read back");
 	if (fd >= 0)
 		close(fd);
-	/* absolute path ignores dirfd */
-	fd = openat(dfd, path("sub/at_file"), O_RDONLY);
-	CHECK(fd >= 0, "openat with absolute path");
-	if (fd >= 0)
-		close(fd);
+	/* an absolute path ignores dirfd */
+	if (top[0] == '/') {
+		fd = openat(dfd, path("sub/at_file"), O_RDONLY);
+		CHECK(fd >= 0, "openat with absolute path");
+		if (fd >= 0)
+			close(fd);
+	}
 	fd = openat(AT_FDCWD, path("sub/at_file"), O_RDONLY);
 	CHECK(fd >= 0, "openat AT_FDCWD");
 	if (fd >= 0)
