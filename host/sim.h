@@ -43,7 +43,8 @@ struct enclave {
 
 long sim_enter(struct sim_thread *t, long cmd, long arg) __attribute__((visibility("hidden")));
 void sim_signal_entry(int sig, siginfo_t *si, void *uc) __attribute__((visibility("hidden")));
-void sim_signal_handler(int sig, siginfo_t *si, void *uc) __attribute__((visibility("hidden")));
+void sim_signal_handler(int sig, siginfo_t *si, void *uc, struct sim_thread *t)
+	__attribute__((visibility("hidden")));
 
 /* sim.c */
 int sim_create(struct enclave *e, const struct image *img, const struct options *o,

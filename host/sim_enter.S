@@ -103,6 +103,7 @@ sim_signal_entry:
 	pop %rdx
 2:	mov %r12, %rdi
 	mov %r13, %rsi
+	mov %rbx, %rcx
 	call sim_signal_handler
 	cmpq $0, T_FSGSBASE(%rbx)
 	je 3f

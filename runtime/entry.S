@@ -7,6 +7,7 @@
  *          register is cleared so no enclave state leaks to the host.
  */
 #define CTL_STACK_TOP_OFF 16
+#define CTL_SELF 24
 #define CTL_HOST_RSP 32
 #define CTL_HOST_RBP 40
 #define CTL_HOST_RET 48
@@ -14,6 +15,14 @@
 #define CTL_FSBASE 64
 #define CTL_FSGSBASE 72
 #define CTL_STATE 80
+#define CTL_EXC_HOST_RSP 88
+#define CTL_EXC_HOST_RBP 96
+#define CTL_EXC_HOST_RET 104
+#define CTL_JMP_SCRATCH 112
+#define SCONCE_ENTER_EXCEPTION 4
+/* The second SSA frame's page serves as the exception handler's stack:
+ * control page, TCS, SSA frame 0, SSA frame 1 follow each other. */
+#define EXC_STACK_TOP (4 * 4096)
 /* CTL_STATE: 0 outside, 1 inside, 2 outside serving an ocall */
 #define SCONCE_ENTER_RESUME 3
 #define SCONCE_EXIT_OCALL 1
@@ -23,6 +32,8 @@
 	.global __sconce_entry
 	.type __sconce_entry,@function
 __sconce_entry:
+	cmp $SCONCE_ENTER_EXCEPTION, %rdi
+	je .Lexception
 	/* Refuse entries that do not match this ethread's state: a resume
 	 * with no ocall outstanding, or a new ecall while one is active. */
 	cmp $SCONCE_ENTER_RESUME, %rdi
@@ -52,6 +63,30 @@ __sconce_entry:
 
 .Lrefuse:
 	ud2
+
+	/* An exception interrupted this ethread inside the enclave and its
+	 * state is in SSA frame 0.  Decide on the exception stack, keeping
+	 * the interrupted entry's host context intact. */
+.Lexception:
+	cmpq $1, %gs:CTL_STATE
+	jne .Lrefuse
+	movq $3, %gs:CTL_STATE
+	mov %rsp, %gs:CTL_EXC_HOST_RSP
+	mov %rbp, %gs:CTL_EXC_HOST_RBP
+	mov %rcx, %gs:CTL_EXC_HOST_RET
+	cld
+	mov %gs:CTL_SELF, %rsp
+	add $EXC_STACK_TOP, %rsp
+	xor %ebp, %ebp
+	mov %rsi, %rdi
+	call rt_exception
+	movq $1, %gs:CTL_STATE
+	mov %rax, %rdi
+	mov $SCONCE_EXIT_RETURN, %eax
+	mov %gs:CTL_EXC_HOST_RSP, %rsp
+	mov %gs:CTL_EXC_HOST_RBP, %rbp
+	mov %gs:CTL_EXC_HOST_RET, %rcx
+	jmp .Lclear
 
 .Lresume:
 	/* Back from an ocall: restore FS (if we may) and the saved context. */
@@ -89,6 +124,7 @@ rt_exit_ocall:
 	mov %gs:CTL_HOST_RSP, %rsp
 	mov %gs:CTL_HOST_RBP, %rbp
 	mov %gs:CTL_HOST_RET, %rcx
+.Lclear:
 	xor %ebx, %ebx
 	xor %edx, %edx
 	xor %esi, %esi
@@ -118,5 +154,47 @@ rt_exit_ocall:
 	pxor %xmm15, %xmm15
 	jmp *%rcx
 	.size rt_exit_ocall, .-rt_exit_ocall
+
+/* First code of a delivered fault: on the application's stack, with the
+ * signal frame built by rt_exception at RSP.  Saves the FPU/SSE state the
+ * handler may clobber, runs the handler, then resumes the (possibly
+ * changed) interrupted context. */
+	.global rt_fault_trampoline
+	.hidden rt_fault_trampoline
+	.type rt_fault_trampoline,@function
+rt_fault_trampoline:
+	mov %rsp, %rbx              /* the frame */
+	sub $512, %rsp
+	and $-64, %rsp
+	fxsave64 (%rsp)
+	mov %rsp, %r12
+	mov %rbx, %rdi
+	call rt_fault_deliver       /* returns the gregs to resume */
+	fxrstor64 (%r12)
+	mov %rax, %rdi
+	/* gregs in ucontext order: r8..r15, rdi, rsi, rbp, rbx, rdx, rax,
+	 * rcx, rsp, rip, eflags */
+	mov 128(%rdi), %rax         /* RIP via the per-ethread scratch word */
+	mov %rax, %gs:CTL_JMP_SCRATCH
+	pushq 136(%rdi)
+	popfq
+	mov 0(%rdi), %r8
+	mov 8(%rdi), %r9
+	mov 16(%rdi), %r10
+	mov 24(%rdi), %r11
+	mov 32(%rdi), %r12
+	mov 40(%rdi), %r13
+	mov 48(%rdi), %r14
+	mov 56(%rdi), %r15
+	mov 72(%rdi), %rsi
+	mov 80(%rdi), %rbp
+	mov 88(%rdi), %rbx
+	mov 96(%rdi), %rdx
+	mov 104(%rdi), %rax
+	mov 112(%rdi), %rcx
+	mov 120(%rdi), %rsp
+	mov 64(%rdi), %rdi
+	jmp *%gs:CTL_JMP_SCRATCH
+	.size rt_fault_trampoline, .-rt_fault_trampoline
 
 	.section .note.GNU-stack,"",@progbits

@@ -28,7 +28,12 @@ struct rt_ethread {
 	uint64_t encl_rsp;      /* enclave context while outside for an ocall */
 	uint64_t fsbase;        /* FS base to restore when re-entering */
 	uint64_t fsgsbase;      /* 1: WRFSBASE usable */
-	uint64_t state;         /* entry.S: 0 outside, 1 inside, 2 out for an ocall */
+	uint64_t state;         /* entry.S: 0 outside, 1 inside, 2 out for an ocall,
+	                         * 3 handling an exception */
+	uint64_t exc_host_rsp;  /* host context of an exception entry */
+	uint64_t exc_host_rbp;
+	uint64_t exc_host_ret;
+	uint64_t jmp_scratch;   /* rt_fault_trampoline's jump target */
 	struct sconce_frame *frame;   /* this ethread's shared call frame */
 	char *msg;                    /* this ethread's message buffer */
 	uint64_t sched_rsp;           /* the scheduler loop's saved context */
@@ -48,6 +53,8 @@ struct rt_ethread {
 #define CTL_FSBASE 64
 #define CTL_FSGSBASE 72
 #define CTL_STATE 80
+#define CTL_EXC_HOST_RSP 88
+#define CTL_JMP_SCRATCH 112
 
 #include <stddef.h>
 _Static_assert(offsetof(struct rt_ethread, stack_top_off) == CTL_STACK_TOP_OFF, "entry.S");
@@ -59,6 +66,8 @@ _Static_assert(offsetof(struct rt_ethread, encl_rsp) == CTL_ENCL_RSP, "entry.S")
 _Static_assert(offsetof(struct rt_ethread, fsbase) == CTL_FSBASE, "entry.S");
 _Static_assert(offsetof(struct rt_ethread, fsgsbase) == CTL_FSGSBASE, "entry.S");
 _Static_assert(offsetof(struct rt_ethread, state) == CTL_STATE, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, exc_host_rsp) == CTL_EXC_HOST_RSP, "entry.S");
+_Static_assert(offsetof(struct rt_ethread, jmp_scratch) == CTL_JMP_SCRATCH, "entry.S");
 
 static inline struct rt_ethread *rt_self(void)
 {

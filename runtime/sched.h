@@ -113,5 +113,7 @@ void rt_workers_check(void) RT_HIDDEN;
 /* signal.c */
 void rt_signals_poll(void) RT_HIDDEN;           /* host-forwarded signals */
 void rt_signals_deliver(void) RT_HIDDEN;        /* at a safe point, current thread */
+#include <signal.h>
+int rt_signal_handler(int s, void (**h)(int, siginfo_t *, void *), uint64_t *mask) RT_HIDDEN;
 
 #endif

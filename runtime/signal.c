@@ -159,6 +159,22 @@ void rt_signals_poll(void)
 	}
 }
 
+/* The handler for a fault, if the application installed one (SIG_DFL
+ * and SIG_IGN are not handlers: an ignored fault would loop forever). */
+int rt_signal_handler(int s, void (**h)(int, siginfo_t *, void *), uint64_t *mask)
+{
+	lock();
+	struct k_sigaction a = sig.act[s];
+	if (a.handler != SIG_IGN && a.handler != SIG_DFL && (a.flags & SA_RESETHAND))
+		sig.act[s].handler = SIG_DFL;
+	unlock();
+	if (a.handler == SIG_IGN || a.handler == SIG_DFL)
+		return 0;
+	*h = a.action;
+	*mask = (a.flags & SA_NODEFER) ? a.mask : a.mask | (1ull << (s - 1));
+	return 1;
+}
+
 void rt_signal_alarm_armed(void) RT_HIDDEN;
 void rt_signal_alarm_armed(void)
 {

@@ -87,7 +87,19 @@ enum sconce_enter_cmd {
 	SCONCE_ENTER_BOOT = 1,   /* first entry of ethread 0: boot, run main */
 	SCONCE_ENTER_THREAD = 2, /* first entry of another ethread */
 	SCONCE_ENTER_RESUME = 3, /* return from an ocall */
+	SCONCE_ENTER_EXCEPTION = 4, /* after an exception: SSA frame 0 holds
+	                             * the interrupted state; RSI = signal */
 };
+
+/* The GPRSGX region at the end of an SSA frame (Intel SDM Vol 3D). */
+struct sconce_gprsgx {
+	uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rflags, rip, ursp, urbp;
+	uint32_t exitinfo, reserved;
+	uint64_t fsbase, gsbase;
+};
+#define SCONCE_GPRSGX_SIZE 184u
 
 enum sconce_exit_reason {
 	SCONCE_EXIT_OCALL = 1,  /* host must serve the ocall in the frame */
@@ -193,6 +205,10 @@ struct sconce_boot {
 	uint64_t pid;             /* host process and main thread ids */
 	uint64_t tid;
 	uint64_t verbose;
+	/* file-system shield: struct sconce_fs_config (include/sconce/fspf.h)
+	 * and its strings; size 0: no shield */
+	uint64_t fs_config_off;
+	uint64_t fs_config_size;
 };
 
 #define SCONCE_DEFAULT_BOUNCE (256u * 1024u)
