@@ -87,6 +87,10 @@ static void deliver(int s)
 		si.si_pid = (pid_t)rt.boot.pid;
 		uc.uc_sigmask.__bits[0] = saved;
 		a.action(s, &si, &uc);
+		/* As rt_sigreturn would: the handler may change the mask to
+		 * restore (musl's cancellation handler blocks SIGCANCEL so the
+		 * signal it re-sends itself stays pending). */
+		saved = uc.uc_sigmask.__bits[0] & ~UNBLOCKABLE;
 	} else {
 		a.handler(s);
 	}
