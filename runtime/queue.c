@@ -253,8 +253,9 @@ long rt_host_syscall(long nr, const long args[6])
 	/* A spinning worker will see the ring.  If every worker sleeps, wake
 	 * one now; if some are busy, give them a moment (rt_workers_check). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!RT_READ_ONCE(rt.ctl->workers_spinning) &&
-	    RT_READ_ONCE(rt.ctl->workers_sleeping) == RT_READ_ONCE(rt.ctl->workers_total))
+	/* Every worker asleep means none spins; these two words rarely change,
+	 * so this costs no cache miss per call (workers_spinning would). */
+	if (RT_READ_ONCE(rt.ctl->workers_sleeping) == RT_READ_ONCE(rt.ctl->workers_total))
 		rt_ocall(SCONCE_OCALL_WAKE_WORKER, 0);
 	/* Poll rather than switch while nothing else could run here. */
 	for (uint64_t k = 0; k < rt.boot.spin; k++) {
