@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include "sim.h"
 #include "queue.h"
 
@@ -31,6 +32,15 @@ static void *signal_main(void *arg)
 		int s = sigwaitinfo(&forwarded, &si);
 		if (s <= 0)
 			continue;
+		if (__atomic_load_n(&ctl->sig_default, __ATOMIC_SEQ_CST) & (1ull << (s - 1))) {
+			if (s == SIGTSTP) {
+				kill(getpid(), SIGSTOP);
+				continue;
+			}
+			signal(s, SIG_DFL);
+			pthread_sigmask(SIG_UNBLOCK, &forwarded, NULL);
+			raise(s);
+		}
 		__atomic_fetch_or(&ctl->signals, 1ull << (s - 1), __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
 		futex_wake(&ctl->wake_seq, 1);

@@ -66,6 +66,8 @@ int ocall_serve(struct enclave *e, struct sim_thread *t)
 		return 0;
 	case SCONCE_OCALL_IDLE: {
 		struct sconce_ring *done = (struct sconce_ring *)(e->shared + e->boot->complete_off);
+		if (e->boot->flags & SCONCE_BOOT_ASYNC)
+			workers_before_idle();
 		__atomic_add_fetch(&ctl->ethreads_idle, 1, __ATOMIC_SEQ_CST);
 		/* Workers bump wake_seq only when they see an idle ethread, so
 		 * look once more after counting ourselves. */

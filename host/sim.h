@@ -66,6 +66,7 @@ void print_stats(struct enclave *e, FILE *f);
 /* worker.c */
 int workers_start(struct enclave *e, const struct options *o);
 void workers_wake(void);
+void workers_before_idle(void);
 void workers_stats(FILE *f);
 
 /* hostsig.c */

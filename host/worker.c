@@ -118,7 +118,12 @@ static void *worker_main(void *arg)
 	uint64_t v, idle = 0;
 	for (;;) {
 		if (ring_pop(W.submit, W.mask, &v) == 0) {
-			__atomic_sub_fetch(spinning, 1, __ATOMIC_SEQ_CST);
+			/* More requests wait and no other worker is free: add
+			 * one before this call may block. */
+			if (__atomic_sub_fetch(spinning, 1, __ATOMIC_SEQ_CST) == 0 &&
+			    !__atomic_load_n(&W.ctl->workers_sleeping, __ATOMIC_SEQ_CST) &&
+			    !ring_empty(W.submit, W.mask))
+				spawn();
 			run_slot(v); /* counts us spinning again before completing */
 			idle = 0;
 			continue;
@@ -133,6 +138,15 @@ static void *worker_main(void *arg)
 		__atomic_add_fetch(spinning, 1, __ATOMIC_SEQ_CST);
 		idle = 0;
 	}
+}
+
+/* An ethread is about to sleep: requests still queued with no free
+ * worker mean every worker is blocked in a long call; add one. */
+void workers_before_idle(void)
+{
+	if (!ring_empty(W.submit, W.mask) &&
+	    !__atomic_load_n(&W.ctl->workers_spinning, __ATOMIC_SEQ_CST))
+		workers_wake();
 }
 
 /* The enclave found no spinning worker for a queued request: wake a

@@ -165,6 +165,7 @@ static RT_NORETURN void boot(uintptr_t arg)
 	long *sp = build_stack();
 	if (!sp)
 		rt_fatal("arguments and environment do not fit the initial stack");
+	rt_signals_init();
 	rt_sched_init((uintptr_t)sp, start_app, sp);
 	__atomic_store_n(&booted, 1, __ATOMIC_RELEASE);
 	rt_sched_loop();

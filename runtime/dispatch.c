@@ -70,6 +70,8 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 		rt_yield();
 		return 0;
 	case SYS_rt_sigsuspend: return rt_sys_rt_sigsuspend(a1, a2);
+	case SYS_rt_sigpending: return rt_sys_rt_sigpending(a1, a2);
+	case SYS_rt_sigtimedwait: return rt_sys_rt_sigtimedwait(a1, a2, a3, a4);
 	case SYS_pause: return rt_sys_rt_sigsuspend(0, 8);
 	case SYS_alarm:
 	case SYS_setitimer:

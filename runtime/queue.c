@@ -181,6 +181,11 @@ size_t rt_bounce_avail(void)
 	return Q.bounce_size - rt_cur()->bounce_used;
 }
 
+int rt_requests_outstanding(void)
+{
+	return RT_READ_ONCE(Q.outstanding) != 0;
+}
+
 /* Requests are waiting and no worker spins: every worker is busy in a
  * long call or asleep.  Ask the host for one (it wakes or adds a worker). */
 void rt_workers_check(void)

@@ -158,6 +158,8 @@ long rt_sys_tkill(long tid, long sig) RT_HIDDEN;
 long rt_sys_tgkill(long tgid, long tid, long sig) RT_HIDDEN;
 long rt_sys_rt_sigreturn(void) RT_HIDDEN;
 long rt_sys_rt_sigsuspend(long set, long size) RT_HIDDEN;
+long rt_sys_rt_sigpending(long set, long size) RT_HIDDEN;
+long rt_sys_rt_sigtimedwait(long set, long info, long ts, long size) RT_HIDDEN;
 void rt_signal_alarm_armed(void) RT_HIDDEN;
 
 /* thread.c */

@@ -195,8 +195,15 @@ static void run(struct rt_ethread *e, struct rt_thread *t)
 	t = e->cur;
 	e->cur = 0;
 	__atomic_store_n(&t->on_cpu, 0, __ATOMIC_RELEASE);
-	if (T_STATE(t->state) == T_DEAD)
+	if (T_STATE(t->state) == T_DEAD) {
+		/* Only now, off its stack, may a joiner see it gone (and free
+		 * that stack), as the kernel clears the tid after the switch. */
+		if (t->clear_tid) {
+			__atomic_store_n(t->clear_tid, 0, __ATOMIC_SEQ_CST);
+			rt_futex_wake((uintptr_t)t->clear_tid, 1);
+		}
 		reap(t);
+	}
 }
 
 static void idle(struct rt_ethread *e, uint64_t next_deadline)
@@ -210,6 +217,12 @@ static void idle(struct rt_ethread *e, uint64_t next_deadline)
 		uint64_t now = rt_tsc();
 		ns = next_deadline > now ? rt_tsc_to_ns(next_deadline - now) : 1;
 	}
+	/* With requests in flight, look again now and then (a worker may have
+	 * blocked after we last checked that one was free): a safety net
+	 * behind the host's own check before this sleep, rare enough that an
+	 * idle server still uses no CPU to speak of. */
+	if (rt_requests_outstanding() && (ns == 0 || ns > 100000000))
+		ns = 100000000;
 	rt_workers_check(); /* never sleep on a request no worker will take */
 	uint64_t args[6] = { seq, ns };
 	RT_STAT(idle);

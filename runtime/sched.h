@@ -58,6 +58,7 @@ struct rt_thread {
 	/* signals */
 	uint64_t sigmask;
 	uint64_t sigpending;
+	uint64_t sigwait;            /* set being waited for in sigtimedwait */
 };
 
 static inline struct rt_thread *rt_cur(void)
@@ -109,9 +110,11 @@ void rt_call_end(void) RT_HIDDEN;
 int rt_poll_completions(void) RT_HIDDEN;
 int rt_async(void) RT_HIDDEN;
 void rt_workers_check(void) RT_HIDDEN;
+int rt_requests_outstanding(void) RT_HIDDEN;
 
 /* signal.c */
 void rt_signals_poll(void) RT_HIDDEN;           /* host-forwarded signals */
+void rt_signals_init(void) RT_HIDDEN;
 void rt_signals_deliver(void) RT_HIDDEN;        /* at a safe point, current thread */
 #include <signal.h>
 int rt_signal_handler(int s, void (**h)(int, siginfo_t *, void *), uint64_t *mask) RT_HIDDEN;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include "sched.h"
 
@@ -52,6 +53,24 @@ static void unlock(void)
 static int ignored_by_default(int s)
 {
 	return s == SIGCHLD || s == SIGURG || s == SIGWINCH || s == SIGCONT;
+}
+
+/* Host-forwardable signals whose default action the host can apply. */
+#define DEFAULT_BY_HOST (BIT(SIGHUP) | BIT(SIGINT) | BIT(SIGQUIT) | BIT(SIGUSR1) | BIT(SIGUSR2) | \
+			 BIT(SIGTERM) | BIT(SIGALRM) | BIT(SIGXCPU) | BIT(SIGTSTP))
+
+static void publish_defaults(void)
+{
+	uint64_t d = 0;
+	for (int s = 1; s <= 64; s++)
+		if ((DEFAULT_BY_HOST & BIT(s)) && sig.act[s].handler == SIG_DFL)
+			d |= BIT(s);
+	__atomic_store_n(&rt.ctl->sig_default, d, __ATOMIC_SEQ_CST);
+}
+
+void rt_signals_init(void)
+{
+	publish_defaults();
 }
 
 static int ignored(int s)
@@ -112,38 +131,54 @@ void rt_signals_deliver(void)
 static void post(struct rt_thread *t, int s)
 {
 	__atomic_fetch_or(&t->sigpending, BIT(s), __ATOMIC_ACQ_REL);
-	if (!(t->sigmask & BIT(s)) && t->interruptible && rt_wake(t, W_SIGNAL))
+	if ((!(t->sigmask & BIT(s)) || (t->sigwait & BIT(s))) && t->interruptible &&
+	    rt_wake(t, W_SIGNAL))
 		rt_kick();
 }
 
 struct pick {
 	int s;
+	int waiting;
 	struct rt_thread *t;
 };
 
 static void pick_thread(struct rt_thread *t, void *ctx)
 {
 	struct pick *p = ctx;
-	if (T_STATE(t->state) == T_DEAD || (t->sigmask & BIT(p->s)))
+	if (T_STATE(t->state) == T_DEAD)
+		return;
+	if (t->sigwait & BIT(p->s)) { /* sigwait takes it first */
+		p->t = t;
+		p->waiting = 1;
+		return;
+	}
+	if ((t->sigmask & BIT(p->s)) || p->waiting)
 		return;
 	/* Prefer a thread in an interruptible wait: it can act at once. */
 	if (!p->t || (t->interruptible && !p->t->interruptible))
 		p->t = t;
 }
 
-/* A process-directed signal goes to one thread that does not block it. */
+/* A process-directed signal goes to a thread waiting for it in sigwait,
+ * else to one that does not block it; if every thread blocks it, it stays
+ * pending for the process (even with the default action). */
 static void post_process(int s)
 {
+	struct pick p = { s, 0, 0 };
+	rt_for_each_thread(pick_thread, &p);
+	if (p.t && p.waiting) {
+		post(p.t, s);
+		return;
+	}
 	if (ignored(s))
 		return;
+	if (!p.t) {
+		__atomic_fetch_or(&sig.process_pending, BIT(s), __ATOMIC_ACQ_REL);
+		return;
+	}
 	if (sig.act[s].handler == SIG_DFL)
 		rt_die_by_signal(s); /* default action: terminate */
-	struct pick p = { s, 0 };
-	rt_for_each_thread(pick_thread, &p);
-	if (p.t)
-		post(p.t, s);
-	else
-		__atomic_fetch_or(&sig.process_pending, BIT(s), __ATOMIC_ACQ_REL);
+	post(p.t, s);
 }
 
 void rt_signals_poll(void)
@@ -203,6 +238,8 @@ long rt_sys_rt_sigaction(long s, long act, long old, long size)
 		memcpy((void *)old, &sig.act[s], sizeof(struct k_sigaction));
 	if (act)
 		memcpy(&sig.act[s], (void *)act, sizeof(struct k_sigaction));
+	if (act)
+		publish_defaults();
 	unlock();
 	return 0;
 }
@@ -268,6 +305,77 @@ long rt_sys_rt_sigsuspend(long set, long size)
 	rt_signals_deliver();
 	t->sigmask = saved;
 	return -EINTR;
+}
+
+long rt_sys_rt_sigpending(long set, long size)
+{
+	struct rt_thread *t = rt_cur();
+	if (size != 8)
+		return -EINVAL;
+	if (!rt_inside((uintptr_t)set, 8))
+		return -EFAULT;
+	*(uint64_t *)set = (t->sigpending | RT_READ_ONCE(sig.process_pending));
+	return 0;
+}
+
+/* sigwait, sigwaitinfo, sigtimedwait: take a pending signal of the set
+ * (normally blocked by the caller) without running its handler. */
+long rt_sys_rt_sigtimedwait(long set, long info, long ts, long size)
+{
+	struct rt_thread *t = rt_cur();
+	uint64_t deadline = 0;
+	if (size != 8)
+		return -EINVAL;
+	if (!rt_inside((uintptr_t)set, 8) || (info && !rt_inside((uintptr_t)info, sizeof(siginfo_t))))
+		return -EFAULT;
+	if (ts) {
+		long r = rt_timespec_deadline(ts, 0, CLOCK_MONOTONIC, &deadline);
+		if (r < 0)
+			return r;
+	}
+	uint64_t want = *(uint64_t *)set & ~UNBLOCKABLE;
+	for (;;) {
+		uint64_t p = RT_READ_ONCE(sig.process_pending) & want;
+		if (p) {
+			p = __atomic_fetch_and(&sig.process_pending, ~p, __ATOMIC_ACQ_REL) & p;
+			__atomic_fetch_or(&t->sigpending, p, __ATOMIC_ACQ_REL);
+		}
+		uint64_t got = t->sigpending & want;
+		if (got) {
+			int s = __builtin_ctzll(got) + 1;
+			__atomic_fetch_and(&t->sigpending, ~BIT(s), __ATOMIC_ACQ_REL);
+			if (info) {
+				siginfo_t *si = (siginfo_t *)info;
+				memset(si, 0, sizeof(*si));
+				si->si_signo = s;
+				si->si_code = SI_USER;
+			}
+			return s;
+		}
+		if (t->sigpending & ~t->sigmask)
+			return -EINTR; /* another signal's handler runs on the way out */
+		if (ts && rt_tsc() >= deadline)
+			return -EAGAIN;
+		t->sigwait = want;
+		t->state = T_WAITING;
+		t->interruptible = 1;
+		if (t->sigpending & (want | ~t->sigmask)) {
+			int w = T_WAITING;
+			if (__atomic_compare_exchange_n(&t->state, &w, T_RUNNING, 0,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				t->interruptible = 0;
+				t->sigwait = 0;
+				continue;
+			}
+		}
+		if (deadline)
+			rt_timer_add(t, deadline);
+		rt_park();
+		t->interruptible = 0;
+		t->sigwait = 0;
+		if (deadline)
+			rt_timer_remove(t);
+	}
 }
 
 long rt_sys_sigaltstack(long ss, long old)

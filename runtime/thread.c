@@ -81,12 +81,7 @@ long rt_sys_getpid(void)
 long rt_sys_exit(long code)
 {
 	(void)code;
-	struct rt_thread *t = rt_cur();
-	if (t->clear_tid) {
-		__atomic_store_n(t->clear_tid, 0, __ATOMIC_SEQ_CST);
-		rt_futex_wake((uintptr_t)t->clear_tid, 1);
-	}
-	rt_thread_exit();
+	rt_thread_exit(); /* the scheduler clears the tid once off our stack */
 }
 
 long rt_sys_exit_group(long code)

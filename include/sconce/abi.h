@@ -173,6 +173,10 @@ struct sconce_control {
 	SCONCE_LINE(uint32_t, wake_seq);         /* bumped when a sleeping ethread must look */
 	SCONCE_LINE(uint32_t, ethreads_idle);
 	SCONCE_LINE(uint64_t, signals);          /* host signals for delivery, bit s-1 */
+	/* Signals whose action inside is the default one (terminate, or stop
+	 * for SIGTSTP): the host applies it itself, since it could anyway,
+	 * and an ethread busy in a call would otherwise delay it. */
+	uint64_t sig_default;
 	/* statistics, published by the enclave when it exits */
 	SCONCE_LINE(uint64_t, st_async);
 	uint64_t st_sync, st_exits, st_switches, st_threads, st_futex_waits, st_idle;
