@@ -119,7 +119,7 @@ struct sconce_fspf_journal {
 	uint32_t reserved;
 	uint8_t tag[SCONCE_FSPF_TAG];      /* GCM (fspf key), no plaintext, AAD = all above */
 };
-#define SCONCE_FSPF_JOURNAL_AAD 112u
+#define SCONCE_FSPF_JOURNAL_AAD 104u
 
 enum sconce_fspf_jop {
 	SCONCE_FSPF_J_WRITE = 1,    /* write payload at offset of path */
