@@ -192,11 +192,6 @@ int adversary_select(const char *name, int async)
 	return -1;
 }
 
-int adversary_active(void)
-{
-	return active != NULL;
-}
-
 void adversary_result(struct enclave *e, uint64_t i)
 {
 	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;

@@ -11,7 +11,6 @@
 
 int adversary_select(const char *name, int async); /* 0, or -1 after an error */
 void adversary_list(FILE *f);
-int adversary_active(void);
 /* After the host ran slot i: may change its result and data. */
 void adversary_result(struct enclave *e, uint64_t i);
 /* After completion v (generation << 32 | slot) was posted: may post more. */

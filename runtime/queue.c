@@ -57,11 +57,6 @@ void rt_queue_init(void)
 	Q.nfree = Q.n;
 }
 
-int rt_async(void)
-{
-	return rt.async;
-}
-
 static void lock(void)
 {
 	while (__atomic_exchange_n(&Q.lock, 1, __ATOMIC_ACQUIRE))

@@ -90,11 +90,6 @@ int rt_have_runnable(void)
 	return RT_READ_ONCE(S.head) != 0;
 }
 
-int rt_threads_alive(void)
-{
-	return RT_READ_ONCE(S.alive);
-}
-
 struct rt_thread *rt_find_thread(int tid)
 {
 	struct rt_thread *t;
