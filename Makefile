@@ -3,6 +3,9 @@
 # enclave; `make check` runs every test that can run on this machine.
 
 B := build
+# B as an absolute path, for recipes that cd elsewhere (B may be given
+# either way on the command line)
+BABS = $(abspath $(B))
 MUSL_VERSION := 1.2.3
 MUSL_DEB := 1.2.3-1
 MUSL_SHA256 := 7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4
@@ -23,13 +26,16 @@ RT_CFLAGS := -std=gnu11 -O2 -g $(WARN) -nostdinc -isystem $(B)/musl/include -isy
 HOST_SRCS := $(wildcard host/*.c)
 HOST_ASM := $(wildcard host/*.S)
 HOST_OBJS := $(HOST_SRCS:%.c=$(B)/%.o) $(HOST_ASM:%.S=$(B)/%.o)
-RT_SRCS := $(filter-out runtime/crt1.c,$(wildcard runtime/*.c))
+RT_SRCS := $(filter-out runtime/crt1.c,$(wildcard runtime/*.c)) $(wildcard runtime/fs/*.c) \
+	$(wildcard runtime/net/*.c runtime/console/*.c)
 RT_ASM := $(wildcard runtime/*.S)
 RT_OBJS := $(RT_SRCS:%.c=$(B)/%.o) $(RT_ASM:%.S=$(B)/%.o)
 LIBC_FILES := $(shell find libc -type f)
 
 .PHONY: all deps musl demo check check-asan bench clean distclean
 all: $(B)/bin/sconce $(B)/bin/sconce-cc $(B)/bin/sconce-exec $(B)/lib/libsconce.a $(B)/lib/sconce-crt1.o
+include mk/openssl.mk
+include mk/sqlite.mk
 
 $(B)/.deps:
 	scripts/install-deps.sh
@@ -41,7 +47,7 @@ $(B)/musl/lib/libc.a: $(LIBC_FILES) | $(B)/.deps
 	scripts/debian-source.sh musl $(MUSL_DEB) musl_$(MUSL_VERSION).orig.tar.gz \
 		$(MUSL_SHA256) $(B)/src/musl
 	cp -r libc/. $(B)/src/musl/
-	cd $(B)/src/musl && ./configure --prefix=$(CURDIR)/$(B)/musl --disable-shared \
+	cd $(B)/src/musl && ./configure --prefix=$(BABS)/musl --disable-shared \
 		CFLAGS="-O2 -fPIE" >configure.log 2>&1 || { cat configure.log; exit 1; }
 	$(MAKE) -C $(B)/src/musl -j$(JOBS) install >$(B)/src/musl/build.log 2>&1 || \
 		{ tail -40 $(B)/src/musl/build.log; exit 1; }
@@ -55,17 +61,34 @@ musl: $(B)/musl/lib/libc.a
 $(B)/runtime/%.o: runtime/%.c runtime/*.h include/sconce/abi.h $(B)/musl/lib/libc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(RT_CFLAGS) -c $< -o $@
+# the file-system shield (runtime/fs) needs OpenSSL's headers and libcrypto
+$(filter $(B)/runtime/fs/%,$(RT_OBJS)): RT_CFLAGS += -I$(B)/openssl/include
+$(filter $(B)/runtime/fs/%,$(RT_OBJS)): $(OPENSSL_LIB) runtime/fs/*.h include/sconce/fspf.h
+# the network and console shields (runtime/net, runtime/console): libssl too
+$(filter $(B)/runtime/net/% $(B)/runtime/console/%,$(RT_OBJS)): RT_CFLAGS += -I$(B)/openssl/include
+$(filter $(B)/runtime/net/% $(B)/runtime/console/%,$(RT_OBJS)): $(OPENSSL_LIB) $(wildcard runtime/net/*.h runtime/console/*.h)
 $(B)/runtime/%.o: runtime/%.S
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
-$(B)/lib/libsconce.a: $(RT_OBJS)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+# libsconce.a holds one relocatable object: the runtime together with the
+# OpenSSL members it uses, in which every symbol is local except the
+# runtime's interface, the `__sconce_*` symbols (the entry point and what the
+# patched musl calls).  The application links into the same image, so a
+# runtime-internal name (conn_new, fs_init, ...) or an OpenSSL one must not
+# clash with the application's own, nor with an OpenSSL it links itself.
+# (-d allocates common symbols, so that they become local too.)
+RT_OPENSSL_LIBS := $(B)/openssl/lib/libssl.a $(OPENSSL_LIB)
+$(B)/lib/libsconce.a: $(RT_OBJS) $(OPENSSL_LIB)
+	@mkdir -p $(dir $@) $(B)/runtime
+	ld -r -d -o $(B)/runtime/sconce-rt.o $(RT_OBJS) --start-group $(RT_OPENSSL_LIBS) --end-group
+	objcopy --wildcard --keep-global-symbol='__sconce_*' $(B)/runtime/sconce-rt.o
+	rm -f $@ && ar rcs $@ $(B)/runtime/sconce-rt.o
 $(B)/lib/sconce-crt1.o: runtime/crt1.c $(B)/musl/lib/libc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(RT_CFLAGS) -fvisibility=default -c $< -o $@
 
 # --- the host (untrusted) ------------------------------------------------
+$(HOST_OBJS): include/sconce/fspf.h
 $(B)/host/%.o: host/%.c host/*.h include/sconce/abi.h | $(B)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
@@ -101,6 +124,12 @@ check: all
 
 bench: all
 	bench/syscall.sh
+	bench/fs.sh
+
+# the file-system shield alone (bench/fs.sh, also part of `make bench`)
+.PHONY: bench-fs
+bench-fs: all
+	bench/fs.sh
 
 check-asan:
 	$(MAKE) B=build-asan EXTRA_HOST_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
@@ -122,3 +151,7 @@ apps: $(APPS:%=apps/%)
 check-apps: $(APPS:%=check-apps-%)
 bench-apps: apps
 	bench/apps.sh
+
+# --- fuzzing (fuzz/README.md): `make fuzz` runs each libFuzzer harness for
+# FUZZ_SECONDS (60); `make fuzz-regress` replays fuzz/regress/ (in `make check`)
+include fuzz/fuzz.mk

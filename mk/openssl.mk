@@ -8,11 +8,13 @@ OPENSSL_SHA256 := dfdd77e4ea1b57ff3a6dbde6b0bdc3f31db5ac99e7fdd4eaf9e1fbb6ec2db8
 OPENSSL_LIB := $(B)/openssl/lib/libcrypto.a
 OPENSSL_CONFIG := no-shared no-tests no-dso no-engine no-async no-afalgeng
 
-$(OPENSSL_LIB): $(B)/bin/sconce-cc $(B)/musl/lib/libc.a
+# sconce-cc is order-only: a change to its link flags does not change how
+# the libraries compile, and a rebuild costs minutes.
+$(OPENSSL_LIB): $(B)/musl/lib/libc.a | $(B)/bin/sconce-cc
 	scripts/debian-source.sh openssl $(OPENSSL_DEB) openssl_$(OPENSSL_VERSION).orig.tar.gz \
 		$(OPENSSL_SHA256) $(B)/src/openssl
-	cd $(B)/src/openssl && CC=$(CURDIR)/$(B)/bin/sconce-cc ./Configure linux-x86_64 \
-		$(OPENSSL_CONFIG) --prefix=$(CURDIR)/$(B)/openssl --libdir=lib \
+	cd $(B)/src/openssl && CC=$(BABS)/bin/sconce-cc ./Configure linux-x86_64 \
+		$(OPENSSL_CONFIG) --prefix=$(BABS)/openssl --libdir=lib \
 		>configure.log 2>&1 || { cat configure.log; exit 1; }
 	$(MAKE) -C $(B)/src/openssl -j$(JOBS) build_libs >$(B)/src/openssl/build.log 2>&1 || \
 		{ tail -40 $(B)/src/openssl/build.log; exit 1; }

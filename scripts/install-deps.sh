@@ -4,7 +4,7 @@
 # does nothing when everything is present.
 set -eu
 
-PACKAGES="gcc make binutils libc6-dev linux-libc-dev libssl-dev perl dpkg-dev xz-utils"
+PACKAGES="gcc make binutils libc6-dev linux-libc-dev libssl-dev perl dpkg-dev xz-utils tcl"
 
 missing=""
 for p in $PACKAGES; do
