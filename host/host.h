@@ -28,6 +28,7 @@ struct options {
 	int fsbase;           /* FSBASE_AUTO, FSBASE_INSTR or FSBASE_EXIT */
 	int check_leaks;
 	const char *adversary;
+	const char *config;   /* --config FILE: start-up configuration (docs/fspf.md) */
 };
 enum { FSBASE_AUTO, FSBASE_INSTR, FSBASE_EXIT };
 void options_defaults(struct options *o);

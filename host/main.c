@@ -9,6 +9,8 @@
 #include "host.h"
 #include "measure.h"
 #include "sim.h"
+#include "fspf.h"
+#include "netconf.h"
 #include "adversary.h"
 
 #ifndef SCONCE_VERSION
@@ -92,6 +94,8 @@ static int cmd_run(int argc, char **argv)
 		return 1;
 	if (o.check_leaks)
 		leak_check_enable();
+	if (o.config && fscfg_apply_run(o.config, &argc, &argv, &i) < 0)
+		return 1;
 	if (image_load(&img, argv[i]) < 0)
 		return 1;
 	if (sim_create(&e, &img, &o, argc - i, argv + i) < 0)
@@ -119,6 +123,8 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run, "run an enclave image: sconce run [options] IMAGE [ARGS...]" },
 	{ "measure", cmd_measure, "print the enclave measurement (MRENCLAVE) of an image" },
+	{ "fspf", cmd_fspf, "create, list, verify and export file-system protection files" },
+	{ "console", cmd_console, "decrypt a console stream: sconce console decrypt --key HEX [FILE|-]" },
 	{ "help", cmd_help, "this text" },
 };
 

@@ -29,6 +29,8 @@ void options_usage(FILE *f)
 		"  --adversary CASE lie to the enclave in one way, for tests; needs\n"
 		"                   SCONCE_ALLOW_ADVERSARY=1; --adversary=list shows the cases\n"
 		"  --stats          print call, switch and worker counts at exit (env SCONCE_STATS=1)\n"
+		"  --config FILE    start-up configuration: fspf, key, tag, arguments, environment\n"
+		"                   (development form: the host sees the keys; docs/fspf.md)\n"
 		"  -v, --verbose    print the measurement and runtime notes (env SCONCE_VERBOSE=1)\n"
 		"SIZE takes a K, M or G suffix.\n",
 		SCONCE_MAX_ETHREADS, SCONCE_MAX_SLOTS);
@@ -72,6 +74,7 @@ void options_defaults(struct options *o)
 	o->fsbase = FSBASE_AUTO;
 	o->check_leaks = 0;
 	o->adversary = NULL;
+	o->config = NULL;
 }
 
 static int set_size(uint64_t *dst, const char *what, const char *v, uint64_t lo, uint64_t hi)
@@ -163,6 +166,7 @@ static int apply(struct options *o, int key, const char *v)
 	case 'E': return set_ethreads(o, v);
 	case 'B': return set_size(&o->bounce_size, "bounce", v, 64 << 10, 256ull << 20);
 	case 'v': o->verbose = 1; return 0;
+	case 'C': o->config = v; return 0;
 	}
 	return -1;
 }
@@ -207,6 +211,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "fsbase", required_argument, 0, 'F' },
 		{ "check-leaks", no_argument, 0, 'L' },
 		{ "adversary", required_argument, 0, 'A' },
+		{ "config", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};

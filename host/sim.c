@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <asm/prctl.h>
+#include "fspf.h"
+#include "netconf.h"
 #include "sim.h"
 #include "measure.h"
 
@@ -142,7 +144,9 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 	uint64_t bounce_off = off;
 	off += ns * o->bounce_size;
 	uint64_t strings_off = off;
-	e->shared_size = round_up(off + strings, PAGE);
+	uint64_t fs_config_off = round_up(off + strings, 64); /* --config: fspf.h */
+	uint64_t shield_off = round_up(fs_config_off + fscfg_run_blob_size, 64); /* netconf.h */
+	e->shared_size = round_up(shield_off + shieldcfg_run_blob_size, PAGE);
 	e->shared = mmap(NULL, e->shared_size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (e->shared == MAP_FAILED) {
@@ -155,6 +159,10 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 		s = stpcpy(s, argv[i]) + 1;
 	for (char **v = environ; *v; v++)
 		s = stpcpy(s, *v) + 1;
+	if (fscfg_run_blob_size)
+		memcpy(e->shared + fs_config_off, fscfg_run_blob, fscfg_run_blob_size);
+	if (shieldcfg_run_blob_size)
+		memcpy(e->shared + shield_off, shieldcfg_run_blob, shieldcfg_run_blob_size);
 	for (uint64_t k = 0; k < rs; k++) {
 		((struct sconce_ring *)(e->shared + submit_off))->cell[k].seq = k;
 		((struct sconce_ring *)(e->shared + complete_off))->cell[k].seq = k;
@@ -183,6 +191,10 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 	b->pid = (uint64_t)getpid();
 	b->tid = (uint64_t)syscall(SYS_gettid);
 	b->verbose = (uint64_t)o->verbose;
+	b->fs_config_off = fscfg_run_blob_size ? fs_config_off : 0;
+	b->fs_config_size = fscfg_run_blob_size;
+	b->shield_config_off = shieldcfg_run_blob_size ? shield_off : 0;
+	b->shield_config_size = shieldcfg_run_blob_size;
 	e->stats = o->stats;
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <sys/syscall.h>
 #include "sched.h"
+#include "fs/hook.h"
+#include "console/console.h"
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -37,6 +39,20 @@ static long refuse(long nr, const char *why)
 
 static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
+	/* The file-system shield first: it takes calls on protected paths
+	 * and descriptors (including file mmap and the commit at exit_group). */
+	if (rt_fs_enabled()) {
+		long fa[6] = { a1, a2, a3, a4, a5, a6 }, r;
+		if (rt_fs_dispatch(n, fa, &r))
+			return r;
+	}
+	/* Then the console and network shields (runtime/console, runtime/net):
+	 * fds 1 and 2, and sockets on protected ports and destinations. */
+	if (rt_shields_enabled()) {
+		long sa[6] = { a1, a2, a3, a4, a5, a6 }, r;
+		if (rt_console_dispatch(n, sa, &r) || rt_net_dispatch(n, sa, &r))
+			return r;
+	}
 	switch (n) {
 	case SYS_mmap: return rt_sys_mmap(a1, a2, a3, a4, a5, a6);
 	case SYS_munmap: return rt_sys_munmap(a1, a2);
@@ -94,12 +110,23 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 
 long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
+	struct rt_thread *t = rt_cur();
+	/* A call made by the runtime itself while serving another (a shield's
+	 * OpenSSL allocating or locking) is no safe point: a handler there
+	 * would run with the shield's locks held.  The outer call delivers.
+	 * sigsuspend and pause run handlers themselves (which may longjmp
+	 * out), so they do not count as nesting. */
+	int nest = n != SYS_rt_sigsuspend && n != SYS_pause;
+	t->syscall_depth += nest;
 	long r = serve(n, a1, a2, a3, a4, a5, a6);
+	t->syscall_depth -= nest;
+	if (t->syscall_depth)
+		return r;
 	/* A safe point: take signals the host forwarded, and deliver what
 	 * became pending for this thread. */
 	if (RT_READ_ONCE(rt.ctl->signals))
 		rt_signals_poll();
-	if (rt_cur()->sigpending)
+	if (t->sigpending)
 		rt_signals_deliver();
 	return r;
 }

@@ -59,6 +59,7 @@ struct rt_thread {
 	uint64_t sigmask;
 	uint64_t sigpending;
 	uint64_t sigwait;            /* set being waited for in sigtimedwait */
+	int syscall_depth;           /* __sconce_syscall nesting (a shield's own calls) */
 };
 
 static inline struct rt_thread *rt_cur(void)
@@ -80,7 +81,6 @@ void rt_kick(void) RT_HIDDEN;                  /* wake a sleeping ethread if any
 void rt_make_runnable(struct rt_thread *t) RT_HIDDEN;
 void rt_yield(void) RT_HIDDEN;
 struct rt_thread *rt_thread_new(void) RT_HIDDEN;
-int rt_threads_alive(void) RT_HIDDEN;
 int rt_have_runnable(void) RT_HIDDEN;
 struct rt_thread *rt_find_thread(int tid) RT_HIDDEN;
 void rt_for_each_thread(void (*fn)(struct rt_thread *, void *), void *ctx) RT_HIDDEN;
@@ -108,7 +108,6 @@ void rt_queue_init(void) RT_HIDDEN;
 void rt_call_begin(void) RT_HIDDEN;
 void rt_call_end(void) RT_HIDDEN;
 int rt_poll_completions(void) RT_HIDDEN;
-int rt_async(void) RT_HIDDEN;
 void rt_workers_check(void) RT_HIDDEN;
 int rt_requests_outstanding(void) RT_HIDDEN;
 

@@ -213,6 +213,67 @@ struct sconce_boot {
 	 * and its strings; size 0: no shield */
 	uint64_t fs_config_off;
 	uint64_t fs_config_size;
+	/* network and console shields: struct sconce_shield_config and its
+	 * PEM strings; size 0: no shield (docs/shields.md) */
+	uint64_t shield_config_off;
+	uint64_t shield_config_size;
+};
+
+/* ---------------------------------------------------------------------
+ * Network and console shields (docs/shields.md): the host hands this
+ * blob over from the start-up configuration; PEM texts follow the struct
+ * (cert, key, ca; each NUL-ended, lengths without the NUL).
+ * --------------------------------------------------------------------- */
+#define SCONCE_SHIELD_MAGIC 0x646c656968736373ull /* "scshield" */
+#define SCONCE_SHIELD_CONSOLE 1u        /* encrypt stdout and stderr */
+#define SCONCE_SHIELD_CONSOLE_STDIN 2u  /* stdin is an encrypted stream too */
+#define SCONCE_SHIELD_VERIFY_CLIENTS 4u /* protected ports require client certs */
+#define SCONCE_SHIELD_MAX_RULES 32u
+#define SCONCE_SHIELD_NAME 256u
+#define SCONCE_SHIELD_PEM_MAX (1u << 20)
+
+struct sconce_shield_dest {
+	uint8_t addr[16];         /* IPv4 (first 4 bytes) or IPv6, network order */
+	uint16_t family;          /* AF_INET or AF_INET6 */
+	uint16_t port;            /* host order */
+	uint32_t reserved;
+	char name[SCONCE_SHIELD_NAME]; /* peer name to verify (DNS name or IP), NUL-ended */
+};
+
+struct sconce_shield_config {
+	uint64_t magic;           /* SCONCE_SHIELD_MAGIC */
+	uint32_t flags;           /* SCONCE_SHIELD_* */
+	uint32_t tls_min;         /* 0x0304 (TLS 1.3, default) or 0x0303 */
+	uint8_t console_key[32];  /* AES-256 console master key */
+	uint32_t nlisten;
+	uint32_t nconnect;
+	uint16_t listen[SCONCE_SHIELD_MAX_RULES]; /* protected listening ports */
+	struct sconce_shield_dest connect[SCONCE_SHIELD_MAX_RULES];
+	uint32_t cert_len, key_len, ca_len;
+	uint32_t handshake_ms;    /* handshake time limit */
+};
+
+/* The console stream (docs/shields.md).  Per descriptor: a header, then
+ * records.  Record = struct sconce_console_rec, len ciphertext bytes, a
+ * 16-byte GCM tag.  Key = HMAC-SHA256(console key, "sconce console v1" ||
+ * stream_id); nonce = fd (le32) || seq (le64); AAD = header || record
+ * header.  The last record of a stream has type END and no payload. */
+#define SCONCE_CONSOLE_MAGIC "sconcons"
+#define SCONCE_CONSOLE_VERSION 1u
+#define SCONCE_CONSOLE_MAX_REC 16384u
+enum { SCONCE_CONSOLE_DATA = 1, SCONCE_CONSOLE_END = 2 };
+struct sconce_console_hdr {
+	char magic[8];            /* SCONCE_CONSOLE_MAGIC, no NUL */
+	uint32_t version;
+	uint32_t fd;              /* 0, 1 or 2 */
+	uint8_t stream_id[16];    /* random per run */
+};
+struct sconce_console_rec {
+	uint32_t len;             /* payload bytes, <= SCONCE_CONSOLE_MAX_REC */
+	uint8_t type;             /* DATA or END */
+	uint8_t fd;               /* == the header's fd */
+	uint16_t reserved;        /* 0 */
+	uint64_t seq;             /* 0, 1, 2, ... per stream */
 };
 
 #define SCONCE_DEFAULT_BOUNCE (256u * 1024u)
