@@ -91,6 +91,19 @@ static void epoll_count(struct enclave *e, struct sconce_slot *s, uint64_t i)
 	s->ret = (int64_t)s->args[2] + 1;
 }
 
+/* An event for a descriptor the enclave never registered on that epoll
+ * instance (the enclave gives the host descriptor numbers as event data). */
+static void epoll_foreign(struct enclave *e, struct sconce_slot *s, uint64_t i)
+{
+	(void)e; (void)i;
+	if (s->ret >= 1 && s->args[2] >= 1) {
+		uint32_t events = 1; /* EPOLLIN */
+		uint64_t fd = 999;
+		memcpy((char *)s->args[1], &events, 4);
+		memcpy((char *)s->args[1] + 4, &fd, 8);
+	}
+}
+
 static void clock_backwards(struct enclave *e, struct sconce_slot *s, uint64_t i)
 {
 	(void)e; (void)i;
@@ -156,6 +169,7 @@ static const struct adv_case cases[] = {
 	{ "poll-count", "poll reports more ready descriptors than it was given", SYS_poll, 0, poll_count },
 	{ "poll-phantom", "poll reports a ready descriptor with no events", SYS_poll, 0, poll_phantom },
 	{ "epoll-count", "epoll_pwait returns more events than maxevents", SYS_epoll_pwait, 0, epoll_count },
+	{ "epoll-foreign-fd", "epoll_pwait reports a descriptor that was never registered", SYS_epoll_pwait, 0, epoll_foreign },
 	{ "clock-backwards", "CLOCK_MONOTONIC goes back to zero", SYS_clock_gettime, 0, clock_backwards },
 	{ "recvmsg-pointer", "recvmsg points the message header's name into the enclave", SYS_recvmsg, 0, pointer_into_enclave },
 	{ "double-fetch", "read's result and data keep changing after the answer", SYS_read, 0, double_fetch },

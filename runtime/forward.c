@@ -11,11 +11,12 @@
 #include "syscall_table.h"
 #include "forward.h"
 #include "sched.h"
+#include "epoll_map.h"
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-#define MAX_FD (1 << 20)
+#define MAX_FD RT_MAX_FD
 #define SOCKADDR_MAX 128
 
 const char *rt_syscall_name(long nr)
@@ -61,6 +62,10 @@ static long check_result(const struct syscall_spec *s, long ret, const long *a)
 			rt_security_fail(s->name, "descriptor number out of range");
 		break;
 	case R_LEN:
+		/* getgroups with a count of 0 asks how many there are
+		 * (NGROUPS_MAX at most); nothing is copied back. */
+		if (s == &rt_syscalls[SYS_getgroups] && a[0] == 0 && ret <= 65536)
+			break;
 		if ((unsigned long)ret > (unsigned long)a[s->ret_arg])
 			rt_security_fail(s->name, "result larger than the requested count");
 		break;
@@ -86,7 +91,19 @@ static void check_dirents(const char *name, const unsigned char *buf, long len)
 	}
 }
 
-static void extra_checks(const struct syscall_spec *s, long ret, const long *a, long *host)
+/* The latest CLOCK_MONOTONIC (0) and CLOCK_BOOTTIME (1) readings, in ns. */
+static uint64_t clock_last[2];
+
+static uint64_t clock_floor(const struct syscall_spec *s, const long *a)
+{
+	if (s->check != C_CLOCK || (a[0] != 1 && a[0] != 7))
+		return 0;
+	return __atomic_load_n(&clock_last[a[0] == 1 ? 0 : 1], __ATOMIC_RELAXED);
+}
+
+/* Returns the result, which C_EPOLL may lower (dropped events). */
+static long extra_checks(const struct syscall_spec *s, long ret, const long *a, long *host,
+			 uint64_t floor_ns)
 {
 	switch (s->check) {
 	case C_DIRENTS:
@@ -95,6 +112,8 @@ static void extra_checks(const struct syscall_spec *s, long ret, const long *a, 
 		break;
 	case C_PIPEFDS: {
 		int *fds = (int *)(s->nargs == 4 ? a[3] : a[0]);
+		if (!fds)
+			rt_security_fail(s->name, "success reported for a NULL buffer");
 		if (fds[0] < 0 || fds[1] < 0 || fds[0] >= MAX_FD || fds[1] >= MAX_FD ||
 		    fds[0] == fds[1])
 			rt_security_fail(s->name, "invalid descriptor pair");
@@ -110,27 +129,47 @@ static void extra_checks(const struct syscall_spec *s, long ret, const long *a, 
 		break;
 	}
 	case C_CLOCK: {
-		static int64_t last[2][2]; /* CLOCK_MONOTONIC (1), CLOCK_BOOTTIME (7) */
 		int k = a[0] == 1 ? 0 : a[0] == 7 ? 1 : -1;
 		const int64_t *ts = (const int64_t *)a[1];
-		if (ts[1] < 0 || ts[1] >= 1000000000)
-			rt_security_fail(s->name, "nanoseconds out of range");
+		if (!ts)
+			rt_security_fail(s->name, "success reported for a NULL buffer");
+		if (ts[1] < 0 || ts[1] >= 1000000000 || ts[0] < 0 || ts[0] > (int64_t)(1ull << 33))
+			rt_security_fail(s->name, "time out of range");
 		if (k >= 0) {
-			if (ts[0] < last[k][0] || (ts[0] == last[k][0] && ts[1] < last[k][1]))
+			/* Calls overlap across threads, so a reading may only be
+			 * compared with readings that completed before this call
+			 * was made (the floor taken then). */
+			uint64_t now = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+			if (now < floor_ns)
 				rt_security_fail(s->name, "monotonic clock went backwards");
-			last[k][0] = ts[0];
-			last[k][1] = ts[1];
+			uint64_t seen = __atomic_load_n(&clock_last[k], __ATOMIC_RELAXED);
+			while (now > seen && !__atomic_compare_exchange_n(&clock_last[k], &seen, now, 1,
+									  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				;
 		}
 		break;
 	}
+	case C_CLOSE:
+		if (s != &rt_syscalls[SYS_close] && ret != a[1])
+			rt_security_fail(s->name, "result is not the requested descriptor");
+		if (s == &rt_syscalls[SYS_close])
+			rt_epoll_closed((int)a[0]);
+		else if (a[0] != a[1]) /* dup2(fd, fd) closes nothing */
+			rt_epoll_closed((int)a[1]);
+		break;
+	case C_EPOLL:
+		return rt_epoll_translate(s->name, (int)a[0], (struct epoll_event *)a[1], ret);
 	case C_STAT: {
 		const int64_t *st = (const int64_t *)(s->nargs == 4 ? a[2] : a[1]);
+		if (!st)
+			rt_security_fail(s->name, "success reported for a NULL buffer");
 		if (st[6] < 0 || st[8] < 0) /* st_size, st_blocks */
 			rt_security_fail(s->name, "negative file size");
 		break;
 	}
 	}
 	(void)host;
+	return ret;
 }
 
 /* Can this argument be shortened to fit the bounce buffer?  Only the data
@@ -251,11 +290,11 @@ static long marshal_arg(const struct syscall_spec *s, int i, long *a, long *h)
 	return 0;
 }
 
-static void unmarshal_arg(const struct syscall_spec *s, int i, long ret, long *a, long *h)
+static int unmarshal_arg(const struct syscall_spec *s, int i, long ret, long *a, long *h)
 {
 	const struct arg_spec *as = &s->a[i];
 	if (!a[i] || !h[i])
-		return;
+		return 0;
 	switch (as->kind) {
 	case K_OUT:
 		memcpy((void *)a[i], (void *)h[i], s->ret == R_LEN ? (size_t)ret : (size_t)a[as->len]);
@@ -289,11 +328,18 @@ static void unmarshal_arg(const struct syscall_spec *s, int i, long ret, long *a
 		unsigned have = *(unsigned *)a[as->len];
 		if (got > SOCKADDR_MAX)
 			rt_security_fail(s->name, "socket address length larger than the buffer");
-		memcpy((void *)a[i], (void *)h[i], got < have ? got : have);
+		/* The length is read again, as the kernel does, so check the
+		 * range again, as copy_to_user would: data copied out just
+		 * before may have rewritten it (the buffers overlap). */
+		size_t n = got < have ? got : have;
+		if (!fw_user_range(a[i], n))
+			return -EFAULT;
+		memcpy((void *)a[i], (void *)h[i], n);
 		*(unsigned *)a[as->len] = got;
 		break;
 	}
 	}
+	return 0;
 }
 
 static long forward(long nr, const long args[6]);
@@ -355,14 +401,17 @@ static long forward(long nr, const long args[6])
 	for (int i = 0; i < s->nargs; i++)
 		if (s->a[i].kind == K_VAL)
 			h[i] = a[i];
+	uint64_t floor_ns = clock_floor(s, a);
 	long ret = check_result(s, rt_host_syscall(nr, h), a);
 	if (ret < 0)
 		return ret;
 	/* Copy out first (each shared byte read once), then check the copies. */
+	int fault = 0;
 	for (int i = 0; i < s->nargs; i++)
-		unmarshal_arg(s, i, ret, a, h);
-	extra_checks(s, ret, a, h);
-	return ret;
+		fault |= unmarshal_arg(s, i, ret, a, h) < 0;
+	if (fault)
+		return -EFAULT;
+	return extra_checks(s, ret, a, h, floor_ns);
 }
 
 long fw_finish(const struct syscall_spec *s, long ret, const long *a)

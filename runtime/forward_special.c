@@ -8,15 +8,27 @@
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/epoll.h>
 #include "rt.h"
 #include "forward.h"
+#include "epoll_map.h"
 
 #define IOV_MAX_CNT 1024
 #define SOCKADDR_MAX 128
 #define CONTROL_MAX 65536
 
-/* Sum an application iovec array, checking every element lies inside. */
-static long iov_total(long iovp, long cnt, size_t *total)
+/* Do two ranges inside the enclave share a byte? */
+static int overlap(const void *p, size_t n, const void *q, size_t m)
+{
+	return n && m && (uintptr_t)p < (uintptr_t)q + m && (uintptr_t)q < (uintptr_t)p + n;
+}
+
+/* Sum an application iovec array, checking every element lies inside.
+ * Buffers that will receive the host's data must not overlap the array
+ * itself: the data would rewrite entries still to be used and so choose
+ * where the enclave writes next.  (The kernel reads the array once;
+ * refusing such a program is simpler than copying 1024 entries.) */
+static long iov_total(long iovp, long cnt, size_t *total, int written)
 {
 	if (cnt < 0 || cnt > IOV_MAX_CNT)
 		return -EINVAL;
@@ -27,6 +39,8 @@ static long iov_total(long iovp, long cnt, size_t *total)
 	for (long i = 0; i < cnt; i++) {
 		if (iov[i].iov_len > (1ul << 40) || (iov[i].iov_len && !fw_user_range((long)iov[i].iov_base, iov[i].iov_len)))
 			return -EFAULT;
+		if (written && overlap(iov[i].iov_base, iov[i].iov_len, iov, (size_t)cnt * sizeof(*iov)))
+			return -EINVAL;
 		t += iov[i].iov_len;
 	}
 	if (t > (1ul << 40))
@@ -60,7 +74,7 @@ static void scatter(const struct iovec *iov, long cnt, const void *src, size_t n
 static long vector_io(const struct syscall_spec *s, long *a, int out, int positioned)
 {
 	size_t total;
-	long r = iov_total(a[1], a[2], &total);
+	long r = iov_total(a[1], a[2], &total, !out);
 	if (r < 0)
 		return r;
 	size_t n = total < rt_bounce_avail() ? total : rt_bounce_avail();
@@ -96,9 +110,13 @@ static long msg_io(const struct syscall_spec *s, long nr, long *a, int out)
 {
 	if (!fw_user_range(a[1], sizeof(struct msghdr)))
 		return -EFAULT;
-	struct msghdr *m = (struct msghdr *)a[1];
+	/* Read the header once: the host's data may land on it (the name
+	 * buffer may overlap it), and must not choose where we write. */
+	struct msghdr *um = (struct msghdr *)a[1], mh;
+	memcpy(&mh, um, sizeof(mh));
+	struct msghdr *m = &mh;
 	size_t total;
-	long r = iov_total((long)m->msg_iov, m->msg_iovlen, &total);
+	long r = iov_total((long)m->msg_iov, m->msg_iovlen, &total, !out);
 	if (r < 0)
 		return r;
 	if (m->msg_namelen > SOCKADDR_MAX || m->msg_controllen > CONTROL_MAX)
@@ -106,6 +124,10 @@ static long msg_io(const struct syscall_spec *s, long nr, long *a, int out)
 	if ((m->msg_name && !fw_user_range((long)m->msg_name, m->msg_namelen)) ||
 	    (m->msg_control && !fw_user_range((long)m->msg_control, m->msg_controllen)))
 		return -EFAULT;
+	size_t iov_bytes = (size_t)m->msg_iovlen * sizeof(struct iovec);
+	if (!out && (overlap(m->msg_name, m->msg_namelen, m->msg_iov, iov_bytes) ||
+		     overlap(m->msg_control, m->msg_controllen, m->msg_iov, iov_bytes)))
+		return -EINVAL;
 	struct host_msghdr *hm = rt_bounce_alloc(sizeof(*hm));
 	struct iovec *hiov = rt_bounce_alloc(sizeof(*hiov));
 	void *name = m->msg_name ? rt_bounce_alloc(SOCKADDR_MAX) : 0;
@@ -154,12 +176,12 @@ static long msg_io(const struct syscall_spec *s, long nr, long *a, int out)
 		rt_security_fail(s->name, "returned lengths exceed the buffers");
 	if (name) {
 		memcpy(m->msg_name, name, namelen < m->msg_namelen ? namelen : m->msg_namelen);
-		m->msg_namelen = namelen;
+		um->msg_namelen = namelen;
 	}
 	if (ctl)
 		memcpy(m->msg_control, ctl, controllen);
-	m->msg_controllen = (socklen_t)controllen;
-	m->msg_flags = flags;
+	um->msg_controllen = (socklen_t)controllen;
+	um->msg_flags = flags;
 	scatter(m->msg_iov, m->msg_iovlen, data, (size_t)ret);
 	return ret;
 }
@@ -179,6 +201,7 @@ static long select_io(const struct syscall_spec *s, long nr, long *a)
 		return -EINVAL;
 	size_t words = ((size_t)a[0] + 63) / 64, bytes = words * 8;
 	uint64_t *hs[3] = { 0 }, *in[3] = { 0 };
+	uint64_t want[3][16]; /* the sets as asked: they may be one and the same */
 	long h[6] = { a[0] };
 	long asked = 0;
 	for (int k = 0; k < 3; k++) {
@@ -187,6 +210,7 @@ static long select_io(const struct syscall_spec *s, long nr, long *a)
 		if (!fw_user_range(a[1 + k], bytes))
 			return -EFAULT;
 		in[k] = (uint64_t *)a[1 + k];
+		memcpy(want[k], in[k], bytes);
 		if (fw_copy_in(in[k], bytes, (void **)&hs[k]) < 0)
 			return -ENOMEM;
 		asked += popcount_set(in[k], words);
@@ -225,7 +249,7 @@ static long select_io(const struct syscall_spec *s, long nr, long *a)
 			continue;
 		for (size_t w = 0; w < words; w++) {
 			uint64_t v = RT_READ_ONCE(hs[k][w]);
-			if (v & ~in[k][w])
+			if (v & ~want[k][w])
 				rt_security_fail(s->name, "descriptor reported that was not asked about");
 			in[k][w] = v;
 			got += __builtin_popcountll(v);
@@ -328,6 +352,13 @@ static long command_io(const struct syscall_spec *s, long nr, long *a,
 		if (c->dir & 1) {
 			if (fw_copy_in((void *)a[2], c->size, &b) < 0)
 				return -ENOMEM;
+			/* struct flock has padding after l_whence and l_pid:
+			 * whatever the enclave's stack held there must not
+			 * reach the host. */
+			if (tab == fcntls && c->size == 32) {
+				memset((char *)b + 4, 0, 4);
+				memset((char *)b + 28, 0, 4);
+			}
 		} else if (!(b = rt_bounce_alloc(c->size))) {
 			return -ENOMEM;
 		}
@@ -339,6 +370,31 @@ static long command_io(const struct syscall_spec *s, long nr, long *a,
 	if (ret >= 0 && (c->dir & 2))
 		memcpy((void *)a[2], b, c->size);
 	return ret;
+}
+
+/* epoll_ctl: the host is given the descriptor number as the event's data,
+ * never the application's (often a pointer); see epoll_map.c. */
+static long epoll_ctl_io(const struct syscall_spec *s, long nr, long *a)
+{
+	struct epoll_event ev = { 0 };
+	long h[6] = { a[0], a[1], a[2], 0 };
+	if (a[1] != EPOLL_CTL_DEL) {
+		if (!fw_user_range(a[3], sizeof(ev)))
+			return -EFAULT;
+		memcpy(&ev, (const void *)a[3], sizeof(ev));
+		void *b;
+		struct epoll_event host = { .events = ev.events, .data.u64 = (uint64_t)a[2] };
+		if (fw_copy_in(&host, sizeof(host), &b) < 0)
+			return -ENOMEM;
+		h[3] = (long)b;
+	}
+	struct epoll_undo undo;
+	long r = rt_epoll_ctl_begin((int)a[0], (int)a[1], (int)a[2], ev.data.u64, &undo);
+	if (r < 0)
+		return r;
+	r = fw_finish(s, rt_host_syscall(nr, h), a);
+	rt_epoll_ctl_end(&undo, r);
+	return r;
 }
 
 long fw_special(const struct syscall_spec *s, long nr, long *a)
@@ -353,6 +409,7 @@ long fw_special(const struct syscall_spec *s, long nr, long *a)
 	case S_SELECT:
 	case S_PSELECT6: return select_io(s, nr, a);
 	case S_GETSOCKOPT: return getsockopt_io(s, a);
+	case S_EPOLL_CTL: return epoll_ctl_io(s, nr, a);
 	case S_IOCTL: return command_io(s, nr, a, ioctls, sizeof(ioctls) / sizeof(ioctls[0]), ENOTTY);
 	case S_FCNTL: return command_io(s, nr, a, fcntls, sizeof(fcntls) / sizeof(fcntls[0]), EINVAL);
 	}

@@ -43,12 +43,14 @@ enum check {
 	C_POLL,      /* ret equals the number of pollfds with events */
 	C_CLOCK,     /* monotonic clocks do not go backwards */
 	C_STAT,      /* sizes non-negative */
+	C_CLOSE,     /* close/dup2/dup3: forget epoll registrations; dup2/3 return newfd */
+	C_EPOLL,     /* events name registered descriptors; data translated back */
 };
 
 enum special {
 	S_NONE = 0,
 	S_IOCTL, S_FCNTL, S_READV, S_WRITEV, S_PREADV, S_PWRITEV,
-	S_SENDMSG, S_RECVMSG, S_SELECT, S_PSELECT6, S_GETSOCKOPT,
+	S_SENDMSG, S_RECVMSG, S_SELECT, S_PSELECT6, S_GETSOCKOPT, S_EPOLL_CTL,
 };
 
 struct arg_spec {

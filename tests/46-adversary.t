@@ -17,6 +17,7 @@ expect=(
 "poll-count;sync;poll: result larger than the requested count;ok poll"
 "poll-phantom;async;poll: result does not match the returned events;ok poll"
 "epoll-count;async;epoll_pwait: result larger than the requested count;ok epoll"
+"epoll-foreign-fd;sync;epoll_pwait: event for a descriptor that was never registered;ok epoll"
 "clock-backwards;sync;clock_gettime: monotonic clock went backwards;ok clock"
 "recvmsg-pointer;async;recvmsg: the host pointed the message header into the enclave;ok recvmsg"
 "unsolicited-completion;async;completion queue: response for a slot with no request;done"
