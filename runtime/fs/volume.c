@@ -416,48 +416,77 @@ uint8_t *fs_jwrite(struct fs_jbuf *j, const char *path, uint64_t off, size_t len
 	return d;
 }
 
+/* Make the writes through the descriptor kept by apply_records durable
+ * and close it. */
+static long apply_flush(long *fd, int *dir_sync, const char *path)
+{
+	if (*fd < 0)
+		return 0;
+	long e = fsh_fsync(*fd);
+	fsh_close(*fd);
+	*fd = -1;
+	if (e >= 0 && *dir_sync)
+		fsh_fsync_dir(path);
+	*dir_sync = 0;
+	return e;
+}
+
 /* Apply records; returns 0, or -errno with *applied set to the number
- * of records that took effect. */
+ * of records that took effect.  Consecutive WRITE and TRUNCATE records
+ * of one file share one descriptor and one fsync (a commit of scattered
+ * chunks has one record per run of chunks); every file is durable before
+ * a RENAME or UNLINK runs and before this returns. */
 static int apply_records(const uint8_t *p, size_t n, int *applied)
 {
 	size_t o = 0;
-	char path[FS_PATH], to[FS_PATH];
+	char path[FS_PATH], to[FS_PATH], fd_path[FS_PATH];
+	long fd = -1, e = 0;
+	int dir_sync = 0;
 	*applied = 0;
 	while (o < n) {
 		struct sconce_fspf_jrec r;
+		e = -EINVAL;
 		if (n - o < sizeof(r))
-			return -EINVAL;
+			break;
 		memcpy(&r, p + o, sizeof(r));
 		o += sizeof(r);
 		if (r.path_len == 0 || r.path_len >= FS_PATH || n - o < PAD8(r.path_len))
-			return -EINVAL;
+			break;
 		memcpy(path, p + o, r.path_len);
 		path[r.path_len] = 0;
 		o += PAD8(r.path_len);
 		if (r.len > n - o || PAD8(r.len) > n - o)
-			return -EINVAL;
+			break;
 		const uint8_t *pl = p + o;
 		o += PAD8(r.len);
-		long e = 0, fd;
+		int data = r.op == SCONCE_FSPF_J_WRITE || r.op == SCONCE_FSPF_J_TRUNCATE;
+		if (fd >= 0 && (!data || strcmp(path, fd_path) != 0) &&
+		    (e = apply_flush(&fd, &dir_sync, fd_path)) < 0)
+			break;
+		e = 0;
 		switch (r.op) {
 		case SCONCE_FSPF_J_WRITE:
 		case SCONCE_FSPF_J_TRUNCATE:
-			fd = fsh_open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-			if (fd < 0)
-				return (int)fd;
-			if (r.op == SCONCE_FSPF_J_WRITE)
+			if (fd < 0) {
+				fd = fsh_open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+				if (fd < 0) {
+					e = fd;
+					break;
+				}
+				memcpy(fd_path, path, r.path_len + 1);
+			}
+			if (r.op == SCONCE_FSPF_J_WRITE) {
 				e = fsh_pwrite(fd, pl, r.len, r.offset);
-			else
+			} else {
 				e = fsh_ftruncate(fd, r.offset);
-			if (e >= 0)
-				e = fsh_fsync(fd);
-			fsh_close(fd);
-			if (e >= 0 && r.op == SCONCE_FSPF_J_TRUNCATE)
-				fsh_fsync_dir(path);
+				dir_sync = 1;
+			}
 			break;
 		case SCONCE_FSPF_J_RENAME:
-			if (r.len == 0 || r.len >= FS_PATH)
-				return -EINVAL;
+			if (r.len == 0 || r.len >= FS_PATH) {
+				e = -EINVAL;
+				break;
+			}
 			memcpy(to, pl, r.len);
 			to[r.len] = 0;
 			if (fsh_exists(path)) {
@@ -474,13 +503,19 @@ static int apply_records(const uint8_t *p, size_t n, int *applied)
 				fsh_fsync_dir(path);
 			break;
 		default:
-			return -EINVAL;
+			e = -EINVAL;
+			break;
 		}
 		if (e < 0)
-			return (int)e;
+			break;
 		(*applied)++;
 	}
-	return 0;
+	if (e < 0) {
+		if (fd >= 0)
+			fsh_close(fd);
+		return (int)e;
+	}
+	return (int)apply_flush(&fd, &dir_sync, fd_path);
 }
 
 static long write_anchor(const uint8_t tag[16])
