@@ -28,7 +28,7 @@ struct fs_mutex {
 void fs_lock(struct fs_mutex *m) RT_HIDDEN;
 void fs_unlock(struct fs_mutex *m) RT_HIDDEN;
 
-typedef struct evp_cipher_ctx_st fs_ctx;
+typedef struct fs_ctx fs_ctx;   /* crypto.c: a cipher context and its key */
 
 /* One protected file: its committed state (as in the fspf on disk) and
  * its working state (what the application sees). */
