@@ -24,20 +24,9 @@ fi
 
 # A throwaway CA, a server certificate for localhost/127.0.0.1, another CA.
 pki=$TAP_TMP/pki
-mkdir -p "$pki"
-(
-	cd "$pki" || exit 1
-	ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-	# shellcheck disable=SC2086
-	openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 -subj "/CN=sconce test CA" &&
-	openssl req -x509 $ec -keyout other.key -out other.pem -days 2 -subj "/CN=some other CA" &&
-	openssl req $ec -keyout server.key -out server.csr -subj "/CN=localhost" &&
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext.cnf &&
-	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
-		-days 2 -extfile ext.cnf
-) >"$TAP_TMP/pki.log" 2>&1
+"$ROOT_DIR/scripts/make-test-pki.sh" "$pki" other >"$TAP_TMP/pki.log" 2>&1
 check "test CA and server certificate generated with openssl req/x509" test -s "$pki/server.pem" ||
-	diag_file "$TAP_TMP/pki.log"
+	{ diag_file "$TAP_TMP/pki.log"; diag_file "$pki/pki.log"; }
 
 # start_server N [EXTRA CONFIG LINE]: net_echo under a fresh configuration
 # on a free port; sets PORT, SRV_PID, SRV_OUT, SRV_ERR.

@@ -14,18 +14,8 @@ if ! command -v openssl >/dev/null; then
 	done_testing
 fi
 pki=$TAP_TMP/pki
-mkdir -p "$pki"
-(
-	cd "$pki" || exit 1
-	ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-	# shellcheck disable=SC2086
-	openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 -subj "/CN=sconce test CA" &&
-	openssl req $ec -keyout server.key -out server.csr -subj "/CN=localhost" &&
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext.cnf &&
-	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem \
-		-days 2 -extfile ext.cnf
-) >"$TAP_TMP/pki.log" 2>&1
-check "test CA and server certificate generated" test -s "$pki/server.pem" || diag_file "$TAP_TMP/pki.log"
+"$ROOT_DIR/scripts/make-test-pki.sh" "$pki" >"$TAP_TMP/pki.log" 2>&1
+check "test CA and server certificate generated" test -s "$pki/server.pem" || { diag_file "$TAP_TMP/pki.log"; diag_file "$pki/pki.log"; }
 
 started=0
 for try in 1 2 3 4 5; do
