@@ -2144,8 +2144,12 @@ static int one_call(int k)
 			return 1;
 		BUG("returned %ld, the host said %ld", r, C.host_ret);
 	}
-	if (r < 0)
+	if (r < 0) {
+		/* close releases the descriptor even when it reports an error */
+		if (C.nr == SYS_close && C.host_calls > 0)
+			ep_closed((int)C.a[0]);
 		return 1;
+	}
 	if (!C.special)
 		check_table_result(r);
 	else

@@ -150,8 +150,8 @@ long rt_epoll_translate(const char *name, int epfd, struct epoll_event *ev, long
 
 void rt_epoll_closed(int fd)
 {
-	if (fd < 0 || fd >= RT_MAX_FD || !nsets)
-		return;
+	if (fd < 0 || fd >= RT_MAX_FD || !__atomic_load_n(&nsets, __ATOMIC_RELAXED))
+		return; /* nothing registered yet: the common case costs no lock */
 	sh_lock(&lock);
 	for (int i = 0; i < nsets;) {
 		struct epset *s = &sets[i];

@@ -342,7 +342,7 @@ static int unmarshal_arg(const struct syscall_spec *s, int i, long ret, long *a,
 	return 0;
 }
 
-static long forward(long nr, const long args[6]);
+static long forward(long nr, const long args[6], long *asked);
 
 /* Writing to a broken pipe or socket raises SIGPIPE in the writer (the
  * host ignores it, so the application's disposition decides). */
@@ -357,17 +357,46 @@ static int raises_sigpipe(long nr, const long a[6])
 	return 0;
 }
 
+/* pread64 and pwrite64 act on a file at an offset, where the kernel moves
+ * everything asked for (up to the end of the file), and programs count on
+ * it (memcached's extstore reads items so).  When the bounce buffer
+ * shortened such a request and the host moved all of the shortened part,
+ * the rest follows in further calls, each where the last one ended.  An
+ * error after the first part reports what was moved, as the kernel does. */
+static long positioned_rest(long nr, const long args[6], long done)
+{
+	while (done < args[2]) {
+		long a[6] = { args[0], args[1] + done, args[2] - done,
+			       (long)((unsigned long)args[3] + (unsigned long)done), args[4], args[5] };
+		long asked = -1;
+		rt_call_begin();
+		long r = forward(nr, a, &asked);
+		rt_call_end();
+		if (r <= 0)
+			break;
+		done += r;
+		if (r != asked)
+			break; /* end of file, or a short write */
+	}
+	return done;
+}
+
 long rt_forward(long nr, const long args[6])
 {
+	long asked = -1;
 	rt_call_begin();
-	long r = forward(nr, args);
+	long r = forward(nr, args, &asked);
 	rt_call_end();
+	if ((nr == SYS_pread64 || nr == SYS_pwrite64) && r > 0 && r == asked && asked < args[2])
+		r = positioned_rest(nr, args, r);
 	if (r == -EPIPE && raises_sigpipe(nr, args))
 		rt_sys_tkill(rt_sys_gettid(), SIGPIPE);
 	return r;
 }
 
-static long forward(long nr, const long args[6])
+/* *asked: for a call that returns a length, the length asked of the host
+ * (after shortening to the bounce buffer); otherwise left alone. */
+static long forward(long nr, const long args[6], long *asked)
 {
 	static uint64_t warned[8];
 	const struct syscall_spec *s = 0;
@@ -401,8 +430,16 @@ static long forward(long nr, const long args[6])
 	for (int i = 0; i < s->nargs; i++)
 		if (s->a[i].kind == K_VAL)
 			h[i] = a[i];
+	if (s->ret == R_LEN)
+		*asked = a[s->ret_arg];
 	uint64_t floor_ns = clock_floor(s, a);
 	long ret = check_result(s, rt_host_syscall(nr, h), a);
+	/* close releases the descriptor even when it reports an error (EINTR,
+	 * EIO): its epoll registrations go whatever the host answered, or the
+	 * host could later hand back the data of a connection the application
+	 * has freed. */
+	if (ret < 0 && nr == SYS_close)
+		rt_epoll_closed((int)a[0]);
 	if (ret < 0)
 		return ret;
 	/* Copy out first (each shared byte read once), then check the copies. */

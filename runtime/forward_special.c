@@ -49,28 +49,44 @@ static long iov_total(long iovp, long cnt, size_t *total, int written)
 	return 0;
 }
 
-static void gather(void *dst, const struct iovec *iov, long cnt, size_t n)
+/* Copy n bytes between a buffer and the vector, starting `skip` bytes into
+ * the vector (out: from the vector into dst; otherwise into the vector). */
+static void vcopy(const struct iovec *iov, long cnt, size_t skip, void *buf, size_t n, int out)
 {
 	for (long i = 0; i < cnt && n; i++) {
-		size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
-		memcpy(dst, iov[i].iov_base, k);
-		dst = (char *)dst + k;
+		size_t len = iov[i].iov_len;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		size_t k = len - skip < n ? len - skip : n;
+		char *v = (char *)iov[i].iov_base + skip;
+		if (out)
+			memcpy(buf, v, k);
+		else
+			memcpy(v, buf, k);
+		buf = (char *)buf + k;
 		n -= k;
+		skip = 0;
 	}
+}
+
+static void gather(void *dst, const struct iovec *iov, long cnt, size_t n)
+{
+	vcopy(iov, cnt, 0, dst, n, 1);
 }
 
 static void scatter(const struct iovec *iov, long cnt, const void *src, size_t n)
 {
-	for (long i = 0; i < cnt && n; i++) {
-		size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
-		memcpy(iov[i].iov_base, src, k);
-		src = (const char *)src + k;
-		n -= k;
-	}
+	vcopy(iov, cnt, 0, (void *)src, n, 0);
 }
 
 /* readv/writev and the positioned variants become one read or write of a
- * single bounce buffer: the same atomicity, one copy each way. */
+ * single bounce buffer: the same atomicity, one copy each way.  A
+ * positioned transfer (preadv/pwritev: a file at an offset, where the
+ * kernel moves everything asked for up to the end of the file) larger than
+ * the bounce buffer goes on in further pieces while each piece moves all
+ * it asked; an error after the first piece reports what was moved. */
 static long vector_io(const struct syscall_spec *s, long *a, int out, int positioned)
 {
 	size_t total;
@@ -81,18 +97,26 @@ static long vector_io(const struct syscall_spec *s, long *a, int out, int positi
 	void *b = rt_bounce_alloc(n ? n : 1);
 	if (!b)
 		return -ENOMEM;
-	if (out)
-		gather(b, (const struct iovec *)a[1], a[2], n);
-	long h[6] = { a[0], (long)b, (long)n, positioned ? a[3] : 0 };
+	const struct iovec *iov = (const struct iovec *)a[1];
 	long nr = positioned ? (out ? SYS_pwrite64 : SYS_pread64) : (out ? SYS_write : SYS_read);
-	long lim[6] = { 0, 0, 0 };
-	lim[2] = (long)n;
 	struct syscall_spec one = *s;
 	one.ret_arg = 2;
-	long ret = fw_finish(&one, rt_host_syscall(nr, h), lim);
-	if (ret > 0 && !out)
-		scatter((const struct iovec *)a[1], a[2], b, (size_t)ret);
-	return ret;
+	size_t done = 0;
+	for (;;) {
+		size_t k = total - done < n ? total - done : n;
+		if (out)
+			vcopy(iov, a[2], done, b, k, 1);
+		long h[6] = { a[0], (long)b, (long)k, positioned ? (long)((unsigned long)a[3] + done) : 0 };
+		long lim[6] = { 0, 0, (long)k };
+		long ret = fw_finish(&one, rt_host_syscall(nr, h), lim);
+		if (ret < 0)
+			return done ? (long)done : ret;
+		if (!out)
+			vcopy(iov, a[2], done, b, (size_t)ret, 0);
+		done += (size_t)ret;
+		if (!positioned || (size_t)ret != k || done == total)
+			return (long)done;
+	}
 }
 
 /* The kernel's struct msghdr, as the host sees it. */

@@ -83,6 +83,7 @@ const struct syscall_spec rt_syscalls[] = {
 	CALL(fallocate, 4, R_ZERO, V, V, V, V),
 	CALL(fsync, 1, R_ZERO, V),
 	CALL(fdatasync, 1, R_ZERO, V),
+	CALL(sync_file_range, 4, R_ZERO, V, V, V, V),
 	CALL(sync, 0, R_ZERO),
 	CALL(syncfs, 1, R_ZERO, V),
 	CALL(flock, 2, R_ZERO, V, V),

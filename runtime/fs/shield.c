@@ -1045,6 +1045,7 @@ int rt_fs_dispatch(long n, const long a[6], long *ret)
 	case SYS_preadv2: case SYS_pwritev2: case SYS_lseek: case SYS_fstat:
 	case SYS_ftruncate: case SYS_fsync: case SYS_fdatasync: case SYS_fcntl:
 	case SYS_fallocate: case SYS_sendfile: case SYS_copy_file_range:
+	case SYS_sync_file_range:
 		break;
 	default:
 		return 0;
@@ -1091,6 +1092,7 @@ int rt_fs_dispatch(long n, const long a[6], long *ret)
 		fs_unlock(&f->lock);
 		break;
 	case SYS_fsync: case SYS_fdatasync:
+	case SYS_sync_file_range: /* a protected file commits as a whole */
 		fs_lock(&f->lock);
 		r = fs_file_commit(f);
 		fs_unlock(&f->lock);
