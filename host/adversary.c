@@ -129,7 +129,11 @@ static void *racer(void *arg)
 	(void)arg;
 	for (;;) {
 		struct sconce_slot *s = __atomic_load_n(&racing_slot, __ATOMIC_ACQUIRE);
-		if (s) {
+		/* Only while the slot holds a read: later calls reusing the
+		 * slot would otherwise get garbage addresses (a connect to
+		 * nowhere blocks for minutes, a denial of service, not the
+		 * double fetch this case is about). */
+		if (s && __atomic_load_n(&s->nr, __ATOMIC_RELAXED) == SYS_read) {
 			s->ret = 1 << 30;
 			memset(racing_data, 0xa5, 64);
 		}
