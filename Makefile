@@ -125,6 +125,13 @@ check: all
 bench: all
 	bench/syscall.sh
 	bench/fs.sh
+	$(MAKE) bench-tls
+
+# the network shield: shielded Redis against native Redis with its own TLS
+# and native plain Redis (bench/redis-tls.sh, also part of `make bench`)
+.PHONY: bench-tls
+bench-tls: apps/redis apps/redis-tls-native
+	bench/redis-tls.sh
 
 # the file-system shield alone (bench/fs.sh, also part of `make bench`)
 .PHONY: bench-fs
