@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -136,9 +137,18 @@ long rt_sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 		return -EACCES;
 	}
 	if (!(flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE) {
-		if (!warned_shared++)
-			rt_log("mmap: shared file mappings are not supported inside the enclave");
-		return -ENODEV;
+		/* A read-only shared mapping of a file opened read-only can
+		 * never be written through (the kernel refuses PROT_WRITE on
+		 * it), so a private copy serves it; it does not see later
+		 * changes to the file.  musl maps /etc/localtime so. */
+		long q[6] = { fd, F_GETFL };
+		long fl = prot & PROT_WRITE ? -1 : rt_forward(SYS_fcntl, q);
+		if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY) {
+			if (!warned_shared++)
+				rt_log("mmap: shared writable file mappings are not supported inside the enclave");
+			return -ENODEV;
+		}
+		flags = (flags & ~MAP_TYPE) | MAP_PRIVATE;
 	}
 	size_t n = page_round((size_t)len) / PAGE;
 	lock();

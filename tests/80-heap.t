@@ -7,9 +7,10 @@
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
-plan 17
+plan 22
 build_prog heap
 build_prog mmap_zero
+build_prog mmap_file_ro
 
 count_of() { # blocks from the "heap: count=N count2=M" stderr line
 	sed -n 's/^heap: count=\([0-9][0-9]*\) .*/\1/p' "$1" | head -n 1
@@ -54,4 +55,5 @@ else
 fi
 
 run_both mmap_zero
+run_both mmap_file_ro @SCRATCH@
 done_testing
