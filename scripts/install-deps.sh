@@ -4,7 +4,11 @@
 # does nothing when everything is present.
 set -eu
 
-PACKAGES="gcc make binutils libc6-dev linux-libc-dev libssl-dev perl dpkg-dev xz-utils tcl"
+# Build: gcc ... xz-utils; tcl generates SQLite's amalgamation (tests/56).
+# Tests: openssl (s_client, test certificates) and python3 (network
+# clients) for the shields; clang and libFuzzer replay the fuzz inputs.
+PACKAGES="gcc make binutils libc6-dev linux-libc-dev libssl-dev perl dpkg-dev xz-utils tcl
+openssl python3 clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do
