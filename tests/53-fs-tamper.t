@@ -29,7 +29,7 @@ fspf verify --config "$v/c.conf" >"$TAP_TMP/v0" 2>&1
 check "the volume verifies before tampering" test $? = 0
 
 # tamper with the host's copy
-printf '\001' | dd of="$D/flip" bs=1 seek=5000 conv=notrunc status=none
+flip_bit "$D/flip" 5000
 dd if="$D/swapc" of="$TAP_TMP/c0" bs=4096 count=1 status=none
 dd if="$D/swapc" of="$TAP_TMP/c1" bs=4096 skip=1 count=1 status=none
 dd if="$TAP_TMP/c1" of="$D/swapc" bs=4096 seek=0 conv=notrunc status=none
@@ -88,7 +88,7 @@ expect_in "$RUN_ERR" "tag is not the configured one" "fspf replay: logged"
 fspf verify --config "$w/c.conf" >"$TAP_TMP/v2" 2>&1
 expect_in "$TAP_TMP/v2" "tag differs from the expected tag" "fspf replay: verify reports it"
 cp "$TAP_TMP/new.fspf" "$w/vol.fspf"
-printf '\377' | dd of="$w/vol.fspf" bs=1 seek=100 conv=notrunc status=none
+flip_bit "$w/vol.fspf" 100
 # keep the tag (the anchor) as configured: the bytes are what changed
 in_vol "$w" fs_tool cat "$w/data/f"
 check "fspf bit flip: the enclave refuses to start" test "$RUN_STATUS" != 0 -a ! -s "$RUN_OUT"

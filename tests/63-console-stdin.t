@@ -36,7 +36,7 @@ feed() {
 head -c 50000 "$TAP_TMP/in.enc" >"$TAP_TMP/cut.enc"
 feed "a cut stream" "$TAP_TMP/cut.enc" "truncated"
 cp "$TAP_TMP/in.enc" "$TAP_TMP/flip.enc"
-printf '\x55' | dd of="$TAP_TMP/flip.enc" bs=1 seek=20000 conv=notrunc status=none
+flip_bit "$TAP_TMP/flip.enc" 20000
 feed "a tampered stream" "$TAP_TMP/flip.enc" "a record does not authenticate"
 feed "a plaintext stdin" "$TAP_TMP/in.bin" "not a console stream"
 SCONCE_OPTS=()

@@ -333,3 +333,14 @@ sconce_present() {
 if ! sconce_present; then
 	echo "# note: sconce tools not found in $SCONCE_BIN_DIR (set SCONCE_BIN_DIR or run make)"
 fi
+
+# flip_bit FILE OFFSET: invert the lowest bit of the byte at OFFSET (a
+# tamper that always changes the file, unlike writing a fixed byte, which
+# is a no-op when the byte already has that value).
+flip_bit() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	[ -n "$b" ] || return 1
+	# shellcheck disable=SC2059
+	printf "\\$(printf '%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
