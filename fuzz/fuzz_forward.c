@@ -93,40 +93,7 @@ static void new_magic(void)
 
 /* ------------------------------------------------------------------ input */
 
-static const uint8_t *in_p;
-static size_t in_n;
-
-static uint8_t u8(void)
-{
-	if (!in_n)
-		return 0;
-	in_n--;
-	return *in_p++;
-}
-static uint16_t u16(void)
-{
-	uint16_t v = u8();
-	return (uint16_t)(v | (uint16_t)u8() << 8);
-}
-static uint32_t u32(void)
-{
-	uint32_t v = u16();
-	return v | (uint32_t)u16() << 16;
-}
-static uint64_t u64(void)
-{
-	uint64_t v = u32();
-	return v | (uint64_t)u32() << 32;
-}
-static size_t take(void *dst, size_t n)
-{
-	if (n > in_n)
-		n = in_n;
-	memcpy(dst, in_p, n);
-	in_p += n;
-	in_n -= n;
-	return n;
-}
+#include "fuzz_input.h"
 
 /* ------------------------------------------------------------------ state */
 

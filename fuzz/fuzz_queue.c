@@ -43,30 +43,7 @@
 
 enum { MOCK_PARKED = 10, MOCK_NOSLOT = 11 };
 
-static const uint8_t *in_p;
-static size_t in_n;
-static uint8_t u8(void)
-{
-	if (!in_n)
-		return 0;
-	in_n--;
-	return *in_p++;
-}
-static uint16_t u16(void)
-{
-	uint16_t v = u8();
-	return (uint16_t)(v | (uint16_t)u8() << 8);
-}
-static uint32_t u32(void)
-{
-	uint32_t v = u16();
-	return v | (uint32_t)u16() << 16;
-}
-static uint64_t u64(void)
-{
-	uint64_t v = u32();
-	return v | (uint64_t)u32() << 32;
-}
+#include "fuzz_input.h"
 
 /* ---- the world ---- */
 
