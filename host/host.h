@@ -19,6 +19,7 @@ struct options {
 	uint64_t bounce_size;
 	int verbose;
 	int async;            /* forward through the queues (default) */
+	int adaptive;         /* ... or exit when no other thread needs the ethread (default) */
 	uint32_t slots;
 	uint32_t workers;     /* minimum pool size */
 	uint32_t max_workers;

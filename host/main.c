@@ -90,7 +90,7 @@ static int cmd_run(int argc, char **argv)
 		adversary_list(stdout);
 		return 0;
 	}
-	if (o.adversary && adversary_select(o.adversary, o.async) < 0)
+	if (o.adversary && adversary_select(o.adversary, o.async && !o.adaptive) < 0)
 		return 1;
 	if (o.check_leaks)
 		leak_check_enable();

@@ -16,7 +16,9 @@ void options_usage(FILE *f)
 		"  --stack SIZE     main thread stack (default 8M; env SCONCE_STACK)\n"
 		"  --ethreads N     enclave threads, 1..%u (default 1; env SCONCE_ETHREADS)\n"
 		"run only (not part of the measurement):\n"
-		"  --syscalls MODE  async (queues, default) or sync (one exit per call); env SCONCE_SYSCALLS\n"
+		"  --syscalls MODE  adaptive (default: an exit when no other thread needs the\n"
+		"                   ethread, the queues otherwise), async (always the queues)\n"
+		"                   or sync (one exit per call); env SCONCE_SYSCALLS\n"
 		"  --slots N        request slots, 1..%u (default 256; env SCONCE_SLOTS)\n"
 		"  --bounce SIZE    bounce buffer per slot (default 256K; env SCONCE_BOUNCE)\n"
 		"  --workers N      system-call workers kept alive (default 1; env SCONCE_WORKERS)\n"
@@ -65,6 +67,7 @@ void options_defaults(struct options *o)
 	o->bounce_size = SCONCE_DEFAULT_BOUNCE;
 	o->verbose = 0;
 	o->async = 1;
+	o->adaptive = 1;
 	o->slots = 256;
 	o->workers = 1;
 	o->max_workers = 512;
@@ -120,11 +123,12 @@ static int apply(struct options *o, int key, const char *v)
 	uint64_t n;
 	switch (key) {
 	case 'M':
-		if (!strcmp(v, "async") || !strcmp(v, "sync")) {
-			o->async = !strcmp(v, "async");
+		if (!strcmp(v, "adaptive") || !strcmp(v, "async") || !strcmp(v, "sync")) {
+			o->async = strcmp(v, "sync") != 0;
+			o->adaptive = !strcmp(v, "adaptive");
 			return 0;
 		}
-		host_err("syscalls: '%s' is neither async nor sync", v);
+		host_err("syscalls: '%s' is not adaptive, async or sync", v);
 		return -1;
 	case 'N':
 		if (set_count("slots", v, 1, SCONCE_MAX_SLOTS, &n) < 0)

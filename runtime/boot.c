@@ -90,6 +90,7 @@ static int take_boot_info(uintptr_t arg)
 	rt.shared_size = b->shared_size;
 	rt.verbose = b->verbose != 0;
 	rt.async = (b->flags & SCONCE_BOOT_ASYNC) != 0;
+	rt.adaptive = rt.async && (b->flags & SCONCE_BOOT_ADAPTIVE) != 0;
 	rt.ctl = (struct sconce_control *)(arg + b->control_off);
 	return 0;
 }

@@ -224,6 +224,30 @@ int rt_poll_completions(void)
 	return n;
 }
 
+/*
+ * Adaptive mode: a call may leave with its ethread (the cheapest path when
+ * the host is quick, and the only one that does not need a second core)
+ * when no other application thread can need that ethread meanwhile —
+ * otherwise a blocking call (accept, a read on an idle socket) would hold
+ * back threads that could run.  Either another ethread stays outside any
+ * host call to run them, or nothing could become runnable without a
+ * running thread: nothing queued, no request of another thread in flight
+ * (its completion would need an ethread), no thread waiting for a
+ * deadline.  A thread woken later by a running thread is queued by that
+ * thread's ethread, which runs it.
+ */
+static uint32_t in_exit; /* ethreads now in an adaptive exit */
+
+static int exit_claim(void)
+{
+	uint32_t n = __atomic_add_fetch(&in_exit, 1, __ATOMIC_RELAXED);
+	if (n < rt.layout->ethreads ||
+	    (!rt_have_runnable() && !RT_READ_ONCE(Q.outstanding) && !rt_timers_armed()))
+		return 1;
+	__atomic_fetch_sub(&in_exit, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 long rt_host_syscall(long nr, const long args[6])
 {
 	struct rt_thread *t = rt_cur();
@@ -234,10 +258,12 @@ long rt_host_syscall(long nr, const long args[6])
 	for (int k = 0; k < 6; k++)
 		s->args[k] = (uint64_t)args[k];
 	s->bounce_used = t->bounce_used;
-	if (!rt.async) {
+	if (!rt.async || (rt.adaptive && exit_claim())) {
 		uint64_t a[6] = { (uint64_t)i };
 		RT_STAT(sync);
 		rt_ocall(SCONCE_OCALL_SLOT, a);
+		if (rt.async)
+			__atomic_fetch_sub(&in_exit, 1, __ATOMIC_RELAXED);
 		return RT_READ_ONCE(s->ret);
 	}
 	RT_STAT(async);

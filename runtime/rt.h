@@ -89,6 +89,7 @@ struct rt_state {
 	struct sconce_control *ctl; /* untrusted control words */
 	int verbose;
 	int async;
+	int adaptive;
 };
 extern struct rt_state rt RT_HIDDEN;
 

@@ -93,6 +93,7 @@ uint64_t rt_tsc_to_ns(uint64_t tsc) RT_HIDDEN;
 void rt_timer_add(struct rt_thread *t, uint64_t deadline) RT_HIDDEN;
 void rt_timer_remove(struct rt_thread *t) RT_HIDDEN;
 uint64_t rt_timers_run(void) RT_HIDDEN;        /* returns next deadline or 0 */
+int rt_timers_armed(void) RT_HIDDEN;           /* some thread waits for a deadline */
 long rt_sleep_until(uint64_t deadline) RT_HIDDEN; /* 0 or -EINTR */
 long rt_sys_nanosleep(long req, long rem) RT_HIDDEN;
 long rt_sys_clock_nanosleep(long clk, long flags, long req, long rem) RT_HIDDEN;

@@ -55,6 +55,11 @@ void rt_timer_add(struct rt_thread *t, uint64_t deadline)
 	unlock();
 }
 
+int rt_timers_armed(void)
+{
+	return RT_READ_ONCE(T.head) != 0;
+}
+
 void rt_timer_remove(struct rt_thread *t)
 {
 	if (!RT_READ_ONCE(t->on_timers))

@@ -2,13 +2,14 @@
 # User-level threads (M:N) inside the enclave: creation and join, mutex,
 # condvar, rwlock and barrier stress, timed waits, sleeps, thread-local
 # state, concurrent clock reads, joining threads that are still exiting.
-# Each program runs natively once, then under sconce in both system-call
+# Each program runs natively once, then under sconce in the three system-call
 # modes with 1 and 2 ethreads; status must be 0 and stdout equal native's.
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
 progs=(mt_create_join mt_sync mt_timedwait mt_sleep mt_tls mt_clock mt_exit_join)
-configs=("--syscalls=async --ethreads 1" "--syscalls=async --ethreads 2"
+configs=("--syscalls=adaptive --ethreads 1" "--syscalls=adaptive --ethreads 2"
+	"--syscalls=async --ethreads 1" "--syscalls=async --ethreads 2"
 	"--syscalls=sync --ethreads 1" "--syscalls=sync --ethreads 2")
 repeat_configs=("--syscalls=async --ethreads 2" "--syscalls=sync --ethreads 2")
 plan $((${#progs[@]} * (3 + ${#configs[@]}) + ${#repeat_configs[@]}))

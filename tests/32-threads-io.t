@@ -1,15 +1,17 @@
 #!/bin/bash
 # Threads and blocking host calls: producers and consumers over blocking
-# pipes, and a thread blocked in accept() while others keep working.
-# Asynchronous mode with 1 and 2 ethreads; synchronous mode with enough
+# pipes, a thread blocked in accept() while others keep working, and a
+# read that only another (sleeping or waiting) thread can satisfy.
+# Adaptive and asynchronous mode with 1 and 2 ethreads; synchronous mode with enough
 # ethreads for every thread that can block in the host at once (a
 # synchronous host call holds its ethread, so with 1 or 2 ethreads these
 # programs cannot make progress by design: reported as skipped).
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
-progs=(mt_pipe_pc mt_accept)
-configs=("--syscalls=async --ethreads 1" "--syscalls=async --ethreads 2"
+progs=(mt_pipe_pc mt_accept mt_adaptive)
+configs=("--syscalls=adaptive --ethreads 1" "--syscalls=adaptive --ethreads 2"
+	"--syscalls=async --ethreads 1" "--syscalls=async --ethreads 2"
 	"--syscalls=sync --ethreads 8")
 plan $((${#progs[@]} * (3 + ${#configs[@]} + 2)))
 

@@ -184,6 +184,7 @@ struct sconce_control {
 
 #define SCONCE_BOOT_FSGSBASE 1u /* CPU lets user code write FS/GS base */
 #define SCONCE_BOOT_ASYNC 2u    /* forward calls through the queues */
+#define SCONCE_BOOT_ADAPTIVE 4u /* ... but exit when no other thread needs the ethread */
 
 /* Boot information, at offset 0 of the shared area. */
 struct sconce_boot {
