@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System-call path benchmark: native vs sconce sync vs sconce async, in one
+# System-call path benchmark: native vs sconce sync, async and adaptive (the
+# default), in one
 # run, alternating, each figure the median of $REPS runs, with ratios to
 # native.  Usage: bench/syscall.sh [extra sconce run options]
 set -euo pipefail
@@ -24,22 +25,22 @@ run() {
 }
 runs() { local -a r=(); for i in $(seq "$REPS"); do r+=("$(run "$@")"); done; printf '%s\n' "${r[@]}" | median; }
 
-measure() { # label unit lower-is-better args...
-	local label=$1 unit=$2 lower=$3; shift 3
-	local n s a
-	n=$(runs native - "$@"); s=$(runs sync $B/bench/syscall_sconce "$@"); a=$(runs async $B/bench/syscall_sconce "$@")
-	# Native runs the native binary; sync/async the enclave image.
-	awk -v l="$label" -v u="$unit" -v n="$n" -v s="$s" -v a="$a" -v lower="$lower" 'BEGIN {
-		if (lower) { rs = s / n; ra = a / n } else { rs = s / n; ra = a / n }
-		printf "%-28s %12.1f %12.1f %12.1f   %6.2fx %6.2fx  %s\n", l, n, s, a, rs, ra, u }'
+measure() { # label unit args...
+	local label=$1 unit=$2; shift 2
+	local n s a d
+	n=$(runs native - "$@"); s=$(runs sync $B/bench/syscall_sconce "$@")
+	a=$(runs async $B/bench/syscall_sconce "$@"); d=$(runs adaptive $B/bench/syscall_sconce "$@")
+	# Native runs the native binary; the others the enclave image.
+	awk -v l="$label" -v u="$unit" -v n="$n" -v s="$s" -v a="$a" -v d="$d" 'BEGIN {
+		printf "%-24s %10.1f %10.1f %10.1f %10.1f  %6.2fx %6.2fx %6.2fx  %s\n", l, n, s, a, d, s / n, a / n, d / n, u }'
 }
 
 echo "sconce system-call benchmark ($(nproc) cores, median of $REPS, ratios = sconce/native)"
-printf "%-28s %12s %12s %12s   %7s %7s\n" "" native sync async sync async
-measure "getppid latency" "ns/call (lower is better)" 1 getppid 200000
-measure "4 KiB pipe write+read" "ns/pair (lower is better)" 1 pipe 50000
+printf "%-24s %10s %10s %10s %10s  %7s %7s %7s\n" "" native sync async adaptive sync async adaptive
+measure "getppid latency" "ns/call (lower is better)" getppid 200000
+measure "4 KiB pipe write+read" "ns/pair (lower is better)" pipe 50000
 for t in 1 2 8 64; do
-	measure "getppid, $t thread(s)" "calls/s (higher is better)" 0 threads $t $((400000 / t))
+	measure "getppid, $t thread(s)" "calls/s (higher is better)" threads $t $((400000 / t))
 done
 
 # Thread hand-off: native kernel threads vs sconce user-level threads whose

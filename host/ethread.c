@@ -101,6 +101,10 @@ int sim_run(struct enclave *e, const struct options *o, uint64_t entry)
 		return -1;
 	if (seccomp_install((uintptr_t)e->base, e->size) < 0)
 		return -1;
+	if (slot_calls_init(e) < 0) {
+		host_err("host calls: %s", strerror(errno));
+		return -1;
+	}
 	if (host_signals_start(e) < 0 || (o->async && workers_start(e, o) < 0))
 		return -1;
 	for (unsigned i = 1; i < e->lay.l.ethreads; i++) {

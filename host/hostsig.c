@@ -44,6 +44,10 @@ static void *signal_main(void *arg)
 		__atomic_fetch_or(&ctl->signals, 1ull << (s - 1), __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
 		futex_wake(&ctl->wake_seq, 1);
+		/* With no ethread asleep to wake, each may be waiting in a
+		 * host call of its own: they return to take the signal. */
+		if (!__atomic_load_n(&ctl->ethreads_idle, __ATOMIC_SEQ_CST))
+			slot_interrupt_ethreads();
 	}
 	return NULL;
 }

@@ -55,10 +55,7 @@ int ocall_serve(struct enclave *e, struct sim_thread *t)
 		uint64_t i = f->args[0];
 		if (i >= e->boot->nslots)
 			break;
-		struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
-		leak_check(e, i);
-		s->ret = ocall_refused((long)s->nr) ? -ENOSYS : host_syscall((long)s->nr, s->args);
-		adversary_result(e, i);
+		slot_call(e, i, 1);
 		return 0;
 	}
 	case SCONCE_OCALL_WAKE_WORKER:
@@ -78,6 +75,9 @@ int ocall_serve(struct enclave *e, struct sim_thread *t)
 	}
 	case SCONCE_OCALL_WAKE_ETHREAD:
 		futex_wake(&ctl->wake_seq, 1);
+		return 0;
+	case SCONCE_OCALL_INTERRUPT:
+		slot_interrupt(f->args[0]);
 		return 0;
 	case SCONCE_OCALL_EXIT:
 		if (e->stats)

@@ -69,6 +69,12 @@ void workers_wake(void);
 void workers_before_idle(void);
 void workers_stats(FILE *f);
 
+/* slot_call.c: run slot i's call on this host thread, interruptibly */
+int slot_calls_init(struct enclave *e);
+void slot_call(struct enclave *e, uint64_t i, int ethread);
+void slot_interrupt(uint64_t i);
+void slot_interrupt_ethreads(void);
+
 /* hostsig.c */
 int host_signals_start(struct enclave *e);
 void host_signals_block(void);

@@ -22,7 +22,6 @@ static struct {
 	struct sconce_control *ctl;
 	struct sconce_ring *submit, *complete;
 	uint64_t mask;
-	struct sconce_slot *slots;
 	uint64_t nslots;
 	uint32_t min, max;
 	uint64_t spin;
@@ -66,10 +65,7 @@ static void run_slot(uint64_t v)
 		__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
 		return;
 	}
-	struct sconce_slot *s = &W.slots[i];
-	leak_check(W.e, i);
-	s->ret = ocall_refused((long)s->nr) ? -ENOSYS : host_syscall((long)s->nr, s->args);
-	adversary_result(W.e, i);
+	slot_call(W.e, i, 0);
 	/* Free again before the enclave can see the result, so that its next
 	 * request finds a spinning worker instead of waking a sleeping one. */
 	__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
@@ -171,7 +167,6 @@ int workers_start(struct enclave *e, const struct options *o)
 	W.submit = (struct sconce_ring *)(e->shared + b->submit_off);
 	W.complete = (struct sconce_ring *)(e->shared + b->complete_off);
 	W.mask = b->ring_size - 1;
-	W.slots = (struct sconce_slot *)(e->shared + b->slots_off);
 	W.nslots = b->nslots;
 	W.min = o->workers;
 	W.max = o->max_workers;

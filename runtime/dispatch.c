@@ -108,6 +108,18 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 	return rt_forward(n, a);
 }
 
+/* Calls that Linux never restarts after a handler, whatever SA_RESTART
+ * says (signal(7)). */
+static int never_restarted(long n)
+{
+	switch (n) {
+	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2:
+		return 1;
+	}
+	return 0;
+}
+
 long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	struct rt_thread *t = rt_cur();
@@ -117,16 +129,31 @@ long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long 
 	 * sigsuspend and pause run handlers themselves (which may longjmp
 	 * out), so they do not count as nesting. */
 	int nest = n != SYS_rt_sigsuspend && n != SYS_pause;
-	t->syscall_depth += nest;
-	long r = serve(n, a1, a2, a3, a4, a5, a6);
-	t->syscall_depth -= nest;
-	if (t->syscall_depth)
-		return r;
-	/* A safe point: take signals the host forwarded, and deliver what
-	 * became pending for this thread. */
-	if (RT_READ_ONCE(rt.ctl->signals))
-		rt_signals_poll();
-	if (t->sigpending)
+	for (;;) {
+		t->syscall_depth += nest;
+		long r = serve(n, a1, a2, a3, a4, a5, a6);
+		t->syscall_depth -= nest;
+		if (t->syscall_depth)
+			return r;
+		int interrupted = t->host_eintr && r == -EINTR;
+		t->host_eintr = 0;
+		/* A safe point: take signals the host forwarded, and deliver
+		 * what became pending for this thread. */
+		if (RT_READ_ONCE(rt.ctl->signals))
+			rt_signals_poll();
+		if (!interrupted) {
+			if (t->sigpending)
+				rt_signals_deliver();
+			return r;
+		}
+		/* The host cut a call short.  For a signal this thread takes,
+		 * run the handler and restart as Linux would; for one another
+		 * thread took (or none), the call just goes on. */
+		if (!rt_signals_ready())
+			continue;
+		int restart = !never_restarted(n) && rt_signals_restart();
 		rt_signals_deliver();
-	return r;
+		if (!restart)
+			return r;
+	}
 }

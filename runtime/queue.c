@@ -238,6 +238,16 @@ int rt_poll_completions(void)
  */
 static uint32_t in_exit; /* ethreads now in an adaptive exit */
 
+/* The host's answer, read once; an interrupted call is noted for the
+ * safe point (__sconce_syscall), which restarts it or delivers. */
+static long result(struct rt_thread *t, struct sconce_slot *s)
+{
+	long r = RT_READ_ONCE(s->ret);
+	if (r == -EINTR)
+		t->host_eintr = 1;
+	return r;
+}
+
 static int exit_claim(void)
 {
 	uint32_t n = __atomic_add_fetch(&in_exit, 1, __ATOMIC_RELAXED);
@@ -264,7 +274,7 @@ long rt_host_syscall(long nr, const long args[6])
 		rt_ocall(SCONCE_OCALL_SLOT, a);
 		if (rt.async)
 			__atomic_fetch_sub(&in_exit, 1, __ATOMIC_RELAXED);
-		return RT_READ_ONCE(s->ret);
+		return result(t, s);
 	}
 	RT_STAT(async);
 	Q.owner[i] = t;
@@ -287,7 +297,7 @@ long rt_host_syscall(long nr, const long args[6])
 	for (uint64_t k = 0; k < rt.boot.spin; k++) {
 		rt_poll_completions();
 		if (t->state == T_RUNNING)
-			return RT_READ_ONCE(s->ret);
+			return result(t, s);
 		if (t->state != T_WAITING || rt_have_runnable())
 			break; /* others could run here, or another ethread woke us */
 		if (k == rt.boot.spin / 2)
@@ -295,5 +305,5 @@ long rt_host_syscall(long nr, const long args[6])
 		__builtin_ia32_pause();
 	}
 	rt_park();
-	return RT_READ_ONCE(s->ret);
+	return result(t, s);
 }

@@ -37,6 +37,7 @@ struct rt_thread {
 	/* the host call in progress */
 	int slot;
 	uint64_t bounce_used;
+	int host_eintr;              /* a host call was cut short (EINTR) */
 
 	/* waiting */
 	uintptr_t futex_addr;
@@ -116,6 +117,8 @@ int rt_requests_outstanding(void) RT_HIDDEN;
 void rt_signals_poll(void) RT_HIDDEN;           /* host-forwarded signals */
 void rt_signals_init(void) RT_HIDDEN;
 void rt_signals_deliver(void) RT_HIDDEN;        /* at a safe point, current thread */
+int rt_signals_ready(void) RT_HIDDEN;           /* current thread has a deliverable signal */
+int rt_signals_restart(void) RT_HIDDEN;         /* ... and every one of them has SA_RESTART */
 #include <signal.h>
 int rt_signal_handler(int s, void (**h)(int, siginfo_t *, void *), uint64_t *mask) RT_HIDDEN;
 

@@ -127,13 +127,42 @@ void rt_signals_deliver(void)
 	}
 }
 
-/* Mark s pending on t and cut short an interruptible wait. */
+int rt_signals_ready(void)
+{
+	struct rt_thread *t = rt_cur();
+	return (t->sigpending & ~t->sigmask) != 0;
+}
+
+/* Would Linux restart the interrupted call after these handlers?  Only
+ * if each has SA_RESTART (an ignored signal interrupts nothing). */
+int rt_signals_restart(void)
+{
+	struct rt_thread *t = rt_cur();
+	uint64_t ready = t->sigpending & ~t->sigmask;
+	int all = 1;
+	lock();
+	for (int s = 1; s <= 64; s++)
+		if ((ready & BIT(s)) && !ignored(s) && !(sig.act[s].flags & SA_RESTART))
+			all = 0;
+	unlock();
+	return all;
+}
+
+/* Mark s pending on t and cut short an interruptible wait: one inside the
+ * enclave, or a host call (a blocking read, accept, epoll_wait), which
+ * the host interrupts and the thread's safe point then handles. */
 static void post(struct rt_thread *t, int s)
 {
 	__atomic_fetch_or(&t->sigpending, BIT(s), __ATOMIC_ACQ_REL);
-	if ((!(t->sigmask & BIT(s)) || (t->sigwait & BIT(s))) && t->interruptible &&
-	    rt_wake(t, W_SIGNAL))
+	if ((t->sigmask & BIT(s)) && !(t->sigwait & BIT(s)))
+		return;
+	if (t->interruptible && rt_wake(t, W_SIGNAL))
 		rt_kick();
+	int slot = RT_READ_ONCE(t->slot);
+	if (slot >= 0 && t != rt_cur() && !ignored(s)) {
+		uint64_t a[6] = { (uint64_t)slot };
+		rt_ocall(SCONCE_OCALL_INTERRUPT, a);
+	}
 }
 
 struct pick {

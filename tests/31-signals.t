@@ -3,8 +3,8 @@
 # checks that PID is the launched process itself (`sconce run` under
 # sconce: the application's getpid() is the launcher's pid), sends it a
 # signal, and checks the handler ran (or, with no handler, that the
-# process died from the signal).  Natively, then under sconce in async and
-# sync mode with 1 ethread and in async mode with 2.
+# process died from the signal).  Natively, then under sconce in adaptive,
+# async and sync mode with 1 ethread and in async mode with 2.
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
@@ -15,6 +15,10 @@ cases=(
 	"sleep TERM 0 nanosleep: EINTR|got SIGTERM"
 	"sem TERM 0 sem_wait: EINTR|got SIGTERM"
 	"thread USR1 0 handled on the thread that did not block it: yes|got SIGUSR1"
+	"read TERM 0 read: EINTR|got SIGTERM"
+	"read-restart TERM 0 read restarted: x|got SIGTERM"
+	"epoll TERM 0 epoll_wait: EINTR|got SIGTERM"
+	"thread-read USR1 0 read on the thread: EINTR|got SIGUSR1"
 	"int INT 0 got SIGINT"
 	"usr1 USR1 0 got SIGUSR1"
 	"hup HUP 0 got SIGHUP"
@@ -23,8 +27,8 @@ cases=(
 	"default-read TERM 143 "
 	"default-busy TERM 143 "
 )
-configs=(native "--syscalls=async --ethreads 1" "--syscalls=sync --ethreads 1"
-	"--syscalls=async --ethreads 2")
+configs=(native "--syscalls=adaptive --ethreads 1" "--syscalls=async --ethreads 1"
+	"--syscalls=sync --ethreads 1" "--syscalls=async --ethreads 2")
 plan $((2 + ${#cases[@]} * ${#configs[@]}))
 build_prog sig_term -lpthread
 

@@ -16,6 +16,7 @@
 #define SCONCE_ABI_H
 
 #include <stdint.h>
+#include <sys/syscall.h>
 
 #define SCONCE_ABI_VERSION 1u
 #define SCONCE_PAGE_SIZE 4096ul
@@ -117,6 +118,7 @@ enum sconce_ocall {
 	SCONCE_OCALL_WAKE_WORKER = 8, /* a request is queued and no worker spins */
 	SCONCE_OCALL_IDLE = 9,    /* sleep until wake_seq != args[0] or args[1] ns */
 	SCONCE_OCALL_WAKE_ETHREAD = 10, /* runnable work for a sleeping ethread */
+	SCONCE_OCALL_INTERRUPT = 11, /* a signal waits for the call in slot args[0]: cut it short */
 	SCONCE_OCALL_COUNT
 };
 
@@ -181,6 +183,30 @@ struct sconce_control {
 	SCONCE_LINE(uint64_t, st_async);
 	uint64_t st_sync, st_exits, st_switches, st_threads, st_futex_waits, st_idle;
 };
+
+/*
+ * Calls that may wait indefinitely in the host, and that a signal for the
+ * calling thread therefore interrupts (SCONCE_OCALL_INTERRUPT; the call
+ * then returns -EINTR, and the enclave restarts it when no signal was
+ * delivered after all).  Calls outside this list are never cut short:
+ * close or connect interrupted would leave the descriptor in a state the
+ * enclave cannot know.
+ */
+static inline int sconce_call_interruptible(long nr)
+{
+	switch (nr) {
+	case SYS_read: case SYS_write: case SYS_readv: case SYS_writev:
+	case SYS_open: case SYS_openat: case SYS_fcntl: case SYS_flock: /* FIFOs, locks */
+	case SYS_poll: case SYS_select: case SYS_pselect6: case SYS_ppoll:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case 441: /* epoll_pwait2 */
+	case SYS_accept: case SYS_accept4:
+	case SYS_sendto: case SYS_recvfrom: case SYS_sendmsg: case SYS_recvmsg:
+	case SYS_recvmmsg: case SYS_sendmmsg:
+	case SYS_wait4: case SYS_waitid: case SYS_ioctl:
+		return 1;
+	}
+	return 0;
+}
 
 #define SCONCE_BOOT_FSGSBASE 1u /* CPU lets user code write FS/GS base */
 #define SCONCE_BOOT_ASYNC 2u    /* forward calls through the queues */

@@ -5,6 +5,12 @@
  *   sleep            SIGTERM handler; a 20 s nanosleep ends early with EINTR
  *   sem              SIGTERM handler; sem_wait ends with EINTR
  *   thread           SIGUSR1 blocked in main, taken by a thread in pause()
+ *   read             SIGTERM handler; read() on an empty pipe ends with EINTR
+ *   read-restart     SIGTERM handler with SA_RESTART that writes to the pipe:
+ *                    the read goes on and returns that byte
+ *   epoll            SA_RESTART handler; epoll_wait ends with EINTR anyway
+ *   thread-read      SIGUSR1 blocked in main (waiting in join), taken by a
+ *                    thread blocked in read(), which ends with EINTR
  *   int, usr1, hup   SIGINT / SIGUSR1 (SA_SIGINFO) / SIGHUP handler, pause()
  *   alarm            alarm(1) and a SIGALRM handler, pause()
  *   default          no handler: SIGTERM kills the process (status 143)
@@ -17,6 +23,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +60,38 @@ static void ready(void)
 {
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
+}
+
+static int pfd[2];
+
+static void on_signal_write(int s)
+{
+	got = s;
+	if (write(pfd[1], "x", 1) != 1)
+		got = -1;
+}
+
+static const char *read_result(void)
+{
+	char c = 0;
+	ssize_t r = read(pfd[0], &c, 1);
+	if (r == -1 && errno == EINTR)
+		return "EINTR";
+	if (r == 1 && c == 'x')
+		return "x";
+	return "something else";
+}
+
+static void *reader(void *arg)
+{
+	sigset_t set;
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	ready();
+	printf("read on the thread: %s\n", read_result());
+	return NULL;
 }
 
 static void *waiter(void *arg)
@@ -132,6 +171,41 @@ int main(int argc, char **argv)
 		CHECK(pthread_equal(handled_on, waiter_thread), "handler ran on the unblocked thread");
 		printf("handled on the thread that did not block it: %s\n",
 		       pthread_equal(handled_on, waiter_thread) ? "yes" : "no");
+	} else if (!strcmp(mode, "read")) {
+		REQUIRE(pipe(pfd) == 0, "pipe");
+		handle(SIGTERM, 0);
+		ready();
+		printf("read: %s\n", read_result());
+	} else if (!strcmp(mode, "read-restart")) {
+		struct sigaction sa;
+		REQUIRE(pipe(pfd) == 0, "pipe");
+		memset(&sa, 0, sizeof sa);
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		sa.sa_handler = on_signal_write;
+		REQUIRE(sigaction(SIGTERM, &sa, NULL) == 0, "sigaction");
+		ready();
+		printf("read restarted: %s\n", read_result());
+	} else if (!strcmp(mode, "epoll")) {
+		struct epoll_event ev = { .events = EPOLLIN }, out;
+		int ep = epoll_create1(0);
+		REQUIRE(pipe(pfd) == 0 && ep >= 0, "pipe, epoll_create1");
+		REQUIRE(epoll_ctl(ep, EPOLL_CTL_ADD, pfd[0], &ev) == 0, "epoll_ctl");
+		handle(SIGTERM, SA_RESTART);
+		ready();
+		int r = epoll_wait(ep, &out, 1, -1);
+		printf("epoll_wait: %s\n", r == -1 && errno == EINTR ? "EINTR" : "not interrupted");
+	} else if (!strcmp(mode, "thread-read")) {
+		sigset_t set;
+		pthread_t th;
+		want = SIGUSR1;
+		REQUIRE(pipe(pfd) == 0, "pipe");
+		handle(SIGUSR1, 0);
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		REQUIRE(pthread_create(&th, NULL, reader, NULL) == 0, "create");
+		pthread_join(th, NULL);
 	} else if (!strcmp(mode, "int") || !strcmp(mode, "usr1") || !strcmp(mode, "hup") ||
 		   !strcmp(mode, "alarm")) {
 		want = mode[0] == 'i' ? SIGINT : mode[0] == 'u' ? SIGUSR1 : mode[0] == 'h' ? SIGHUP : SIGALRM;

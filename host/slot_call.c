@@ -1,0 +1,167 @@
+/*
+ * Running a request slot's system call on a host thread — a worker, or an
+ * ethread in a synchronous exit — so that it can be cut short.  On Linux
+ * a signal with a handler interrupts the thread's blocking call (EINTR);
+ * without that, a server waiting in epoll_wait or accept would never see
+ * the SIGTERM or SIGQUIT that asks it to stop.  Here the thread that takes
+ * the signal is inside the enclave, and the call it waits for runs on a
+ * host thread, so the enclave asks for the interruption
+ * (SCONCE_OCALL_INTERRUPT with the slot) and the host sends that thread
+ * SIG_INTERRUPT, whose handler has no SA_RESTART.
+ *
+ * The races are those of any cancellation point: an interrupt that comes
+ * before the call starts is remembered for the slot; one that comes
+ * between the check and the syscall instruction is caught by the handler
+ * (slot_syscall.S); one that lands after the call (on the thread's next call)
+ * is recognised by its token and the call restarts.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "sim.h"
+#include "adversary.h"
+#include "queue.h"
+
+#define SIG_INTERRUPT (SIGRTMIN + 4)
+
+struct caller {
+	uint64_t token;           /* numbers this thread's calls */
+	volatile uint64_t cancel; /* the token of the call to cut short */
+	pid_t tid;
+};
+
+struct runner {
+	volatile int lock;
+	struct caller *who; /* thread running the slot's call, or none */
+	int ethread;        /* ... an ethread in a synchronous exit */
+	int pending;        /* interrupt asked before the call started */
+};
+
+static struct runner *runners;
+static uint64_t nrunners;
+static pid_t pid;
+static __thread struct caller me;
+
+#define HIDDEN __attribute__((visibility("hidden")))
+long slot_syscall(long nr, const uint64_t a[6], const volatile uint64_t *cancel, uint64_t token)
+	HIDDEN;
+extern HIDDEN char slot_syscall_begin[];
+extern HIDDEN char slot_syscall_end[];
+extern HIDDEN char slot_syscall_cancel[];
+
+/* May run on an ethread inside the enclave (a late interrupt), with the
+ * enclave's FS: touch thread-local data only when the thread is at the
+ * call, which is host code. */
+__attribute__((no_sanitize("address", "undefined")))
+static void on_interrupt(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	(void)si;
+	ucontext_t *uc = ucv;
+	uintptr_t ip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (ip >= (uintptr_t)slot_syscall_begin && ip < (uintptr_t)slot_syscall_end &&
+	    me.cancel == me.token)
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)slot_syscall_cancel;
+}
+
+int slot_calls_init(struct enclave *e)
+{
+	nrunners = e->boot->nslots;
+	runners = calloc(nrunners, sizeof(*runners));
+	if (!runners)
+		return -1;
+	pid = getpid();
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_interrupt;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK; /* no SA_RESTART: that is the point */
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIG_INTERRUPT, &sa, NULL);
+}
+
+static void lock(struct runner *r)
+{
+	while (__atomic_exchange_n(&r->lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void unlock(struct runner *r)
+{
+	__atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
+}
+
+static long interruptible_call(uint64_t i, long nr, const uint64_t a[6], int ethread)
+{
+	struct runner *r = &runners[i];
+	if (!me.tid)
+		me.tid = (pid_t)syscall(SYS_gettid);
+	uint64_t token = ++me.token;
+	lock(r);
+	r->who = &me;
+	r->ethread = ethread;
+	if (r->pending)
+		me.cancel = token;
+	r->pending = 0;
+	unlock(r);
+	long ret;
+	do
+		ret = slot_syscall(nr, a, &me.cancel, token);
+	while (ret == -EINTR && me.cancel != token); /* meant for an earlier call */
+	lock(r);
+	r->who = NULL;
+	unlock(r);
+	return ret;
+}
+
+void slot_call(struct enclave *e, uint64_t i, int ethread)
+{
+	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
+	long nr = (long)s->nr;
+	leak_check(e, i);
+	if (ocall_refused(nr))
+		s->ret = -ENOSYS;
+	else if (sconce_call_interruptible(nr))
+		s->ret = interruptible_call(i, nr, s->args, ethread);
+	else
+		s->ret = host_syscall(nr, s->args);
+	adversary_result(e, i);
+}
+
+static void interrupt_locked(struct runner *r)
+{
+	r->who->cancel = r->who->token;
+	syscall(SYS_tgkill, pid, r->who->tid, SIG_INTERRUPT);
+}
+
+void slot_interrupt(uint64_t i)
+{
+	if (i >= nrunners)
+		return; /* nonsense from a confused enclave */
+	struct runner *r = &runners[i];
+	lock(r);
+	if (r->who)
+		interrupt_locked(r);
+	else
+		r->pending = 1;
+	unlock(r);
+}
+
+/* A signal came and no ethread is free to look at it: every one that
+ * waits in a call of its own returns, to take it at its safe point. */
+void slot_interrupt_ethreads(void)
+{
+	for (uint64_t i = 0; i < nrunners; i++) {
+		struct runner *r = &runners[i];
+		if (!__atomic_load_n(&r->who, __ATOMIC_RELAXED))
+			continue;
+		lock(r);
+		if (r->who && r->ethread)
+			interrupt_locked(r);
+		unlock(r);
+	}
+}
