@@ -91,21 +91,39 @@ static int add_page(void *ctx, uint64_t off, uint64_t flags, const void *data, i
 	return 0;
 }
 
-/* The TSC rate, for the enclave's scheduling timeouts only. */
+/* The TSC rate, for the enclave's timeouts and clock extrapolation.  It
+ * is measured from the launcher's start, so that loading and measuring
+ * the image lengthen the window (at least 20 ms): the enclave's clocks run
+ * at this rate until they have learnt a better one. */
+static struct timespec start_ns;
+static uint64_t start_tsc;
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+__attribute__((constructor)) static void tsc_start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC_RAW, &start_ns);
+	start_tsc = rdtsc();
+}
+
 static uint64_t tsc_khz(void)
 {
-	struct timespec a, b;
-	uint32_t lo, hi;
-	clock_gettime(CLOCK_MONOTONIC_RAW, &a);
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	uint64_t t0 = ((uint64_t)hi << 32) | lo;
-	struct timespec d = { 0, 5000000 };
-	nanosleep(&d, NULL);
-	clock_gettime(CLOCK_MONOTONIC_RAW, &b);
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	uint64_t t1 = ((uint64_t)hi << 32) | lo;
-	uint64_t ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)(b.tv_nsec - a.tv_nsec);
-	return ns ? (t1 - t0) * 1000000ull / ns : 0;
+	for (;;) {
+		struct timespec b;
+		clock_gettime(CLOCK_MONOTONIC_RAW, &b);
+		uint64_t t1 = rdtsc();
+		uint64_t ns = (uint64_t)(b.tv_sec - start_ns.tv_sec) * 1000000000ull +
+			      (uint64_t)(b.tv_nsec - start_ns.tv_nsec);
+		if (ns >= 20000000)
+			return (t1 - start_tsc) * 1000000ull / ns;
+		struct timespec d = { 0, (long)(20000000 - ns) };
+		nanosleep(&d, NULL);
+	}
 }
 
 static uint64_t round_up(uint64_t v, uint64_t a)

@@ -81,6 +81,8 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_arch_prctl: return sys_arch_prctl(a1, a2);
 	case SYS_futex: return rt_sys_futex(a1, a2, a3, a4, a5, a6);
 	case SYS_nanosleep: return rt_sys_nanosleep(a1, a2);
+	case SYS_clock_gettime: return rt_sys_clock_gettime(a1, a2);
+	case SYS_gettimeofday: return rt_sys_gettimeofday(a1, a2);
 	case SYS_clock_nanosleep: return rt_sys_clock_nanosleep(a1, a2, a3, a4);
 	case SYS_sched_yield:
 		rt_yield();

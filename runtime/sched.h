@@ -97,6 +97,10 @@ uint64_t rt_timers_run(void) RT_HIDDEN;        /* returns next deadline or 0 */
 int rt_timers_armed(void) RT_HIDDEN;           /* some thread waits for a deadline */
 long rt_sleep_until(uint64_t deadline) RT_HIDDEN; /* 0 or -EINTR */
 long rt_sys_nanosleep(long req, long rem) RT_HIDDEN;
+/* clock.c */
+long rt_clock_gettime(long id, long tsp) RT_HIDDEN;     /* for the runtime's own use */
+long rt_sys_clock_gettime(long id, long tsp) RT_HIDDEN; /* the application's: a yield point */
+long rt_sys_gettimeofday(long tvp, long tzp) RT_HIDDEN;
 long rt_sys_clock_nanosleep(long clk, long flags, long req, long rem) RT_HIDDEN;
 long rt_timespec_deadline(long ts, int absolute, int clk, uint64_t *deadline) RT_HIDDEN;
 

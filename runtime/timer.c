@@ -132,8 +132,7 @@ long rt_timespec_deadline(long tsp, int absolute, int clk, uint64_t *deadline)
 	uint64_t ns = ts_ns(ts);
 	if (absolute) {
 		struct timespec now;
-		long a[6] = { clk, (long)&now };
-		long r = rt_forward(SYS_clock_gettime, a);
+		long r = rt_clock_gettime(clk, (long)&now);
 		if (r < 0)
 			return r;
 		uint64_t n = ts_ns(&now);
@@ -143,40 +142,62 @@ long rt_timespec_deadline(long tsp, int absolute, int clk, uint64_t *deadline)
 	return 0;
 }
 
-static void remaining(long rem, uint64_t deadline)
+/* Sleep until clock clk reads target_ns: TSC deadlines, checked against
+ * the clock itself, so that a sleep never ends early by the clock the
+ * application measures with (the TSC rate is only an estimate). */
+static long sleep_on_clock(int clk, uint64_t target_ns, uint64_t *left)
+{
+	for (;;) {
+		struct timespec now;
+		long r = rt_clock_gettime(clk, (long)&now);
+		if (r < 0)
+			return r;
+		uint64_t n = ts_ns(&now);
+		if (n >= target_ns)
+			return 0;
+		r = rt_sleep_until(rt_tsc() + rt_ns_to_tsc(target_ns - n));
+		if (r == -EINTR) {
+			if (left && rt_clock_gettime(clk, (long)&now) == 0)
+				*left = ts_ns(&now) < target_ns ? target_ns - ts_ns(&now) : 0;
+			return r;
+		}
+	}
+}
+
+static void remaining(long rem, uint64_t ns)
 {
 	if (!rem || !rt_inside((uintptr_t)rem, sizeof(struct timespec)))
 		return;
-	uint64_t now = rt_tsc();
-	uint64_t ns = deadline > now ? rt_tsc_to_ns(deadline - now) : 0;
 	struct timespec *r = (struct timespec *)rem;
 	r->tv_sec = (time_t)(ns / 1000000000ull);
 	r->tv_nsec = (long)(ns % 1000000000ull);
 }
 
-long rt_sys_nanosleep(long req, long rem)
+long rt_sys_clock_nanosleep(long clk, long flags, long req, long rem)
 {
-	uint64_t deadline;
-	long r = rt_timespec_deadline(req, 0, CLOCK_MONOTONIC, &deadline);
-	if (r < 0)
-		return r;
-	r = rt_sleep_until(deadline);
-	if (r == -EINTR)
-		remaining(rem, deadline);
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
+		return -EINVAL;
+	if (!rt_inside((uintptr_t)req, sizeof(struct timespec)))
+		return -EFAULT;
+	const struct timespec *ts = (const struct timespec *)req;
+	if (!valid_ts(ts))
+		return -EINVAL;
+	uint64_t target = ts_ns(ts), left = 0;
+	int abs = (flags & TIMER_ABSTIME) != 0;
+	if (!abs) {
+		struct timespec now;
+		long r = rt_clock_gettime(clk, (long)&now);
+		if (r < 0)
+			return r;
+		target += ts_ns(&now);
+	}
+	long r = sleep_on_clock((int)clk, target, &left);
+	if (r == -EINTR && !abs)
+		remaining(rem, left);
 	return r;
 }
 
-long rt_sys_clock_nanosleep(long clk, long flags, long req, long rem)
+long rt_sys_nanosleep(long req, long rem)
 {
-	uint64_t deadline;
-	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
-		return -EINVAL;
-	int abs = (flags & TIMER_ABSTIME) != 0;
-	long r = rt_timespec_deadline(req, abs, (int)clk, &deadline);
-	if (r < 0)
-		return r;
-	r = rt_sleep_until(deadline);
-	if (r == -EINTR && !abs)
-		remaining(rem, deadline);
-	return r;
+	return rt_sys_clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem);
 }

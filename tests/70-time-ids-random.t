@@ -3,8 +3,8 @@
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
-plan 16
-for p in clocks ids getrandom; do
+plan 20
+for p in clocks ids getrandom clock_track; do
 	build_prog "$p"
 done
 run_both clocks
@@ -20,4 +20,23 @@ else
 	not_ok "sconce: ids reports the host user's ids ($want)"
 	diag_file "$RUN_OUT"
 fi
+# Clocks extrapolated inside from the TSC stay with the host's clock: the
+# enclave's first and last CLOCK_REALTIME readings fall between the host's
+# readings taken before and after the run (2 ms slack for the refresh).
+for mode in native sconce; do
+	before=$(date +%s%N)
+	SCONCE_OPTS=()
+	[ $mode = sconce ] && SCONCE_OPTS=(--ethreads 2)
+	run_prog $mode clock_track
+	after=$(date +%s%N)
+	read -r first last <"$RUN_OUT" 2>/dev/null
+	if [ "$RUN_STATUS" = 0 ] && [ -n "${last:-}" ] && [ "$first" -ge $((before - 2000000)) ] &&
+		[ "$last" -le $((after + 2000000)) ] && [ "$first" -le "$last" ]; then
+		ok "$mode: clock_track: clocks consistent for 1.5 s and within the host's"
+	else
+		not_ok "$mode: clock_track: clocks consistent for 1.5 s and within the host's"
+		diag "host $before .. $after, enclave ${first:-?} .. ${last:-?}, status $RUN_STATUS"
+		diag_file "$RUN_ERR"
+	fi
+done
 done_testing
