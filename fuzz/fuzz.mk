@@ -42,13 +42,15 @@ $(FUZZ_OUT)/obj/%.o: fuzz/%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_OUT)/fuzz_forward: $(FUZZ_OUT)/obj/fuzz_forward.o $(FUZZ_OUT)/obj/mock_rt.o \
+# Every harness links the mock and the input reader's position.
+FUZZ_COMMON := $(FUZZ_OUT)/obj/mock_rt.o $(FUZZ_OUT)/obj/fuzz_input.o
+$(FUZZ_OUT)/fuzz_forward: $(FUZZ_OUT)/obj/fuzz_forward.o $(FUZZ_COMMON) \
 		$(FUZZ_RT_forward:%=$(FUZZ_OUT)/rt/%.o)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
-$(FUZZ_OUT)/fuzz_boot: $(FUZZ_OUT)/obj/fuzz_boot.o $(FUZZ_OUT)/obj/mock_rt.o \
+$(FUZZ_OUT)/fuzz_boot: $(FUZZ_OUT)/obj/fuzz_boot.o $(FUZZ_COMMON) \
 		$(FUZZ_RT_boot:%=$(FUZZ_OUT)/rt/%.o)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
-$(FUZZ_OUT)/fuzz_queue: $(FUZZ_OUT)/obj/fuzz_queue.o $(FUZZ_OUT)/obj/mock_rt.o \
+$(FUZZ_OUT)/fuzz_queue: $(FUZZ_OUT)/obj/fuzz_queue.o $(FUZZ_COMMON) \
 		$(FUZZ_RT_queue:%=$(FUZZ_OUT)/rt/%.o)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
 

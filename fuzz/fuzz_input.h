@@ -1,6 +1,8 @@
 /* Reading a libFuzzer input: each harness sets in_p/in_n to the input in
  * LLVMFuzzerTestOneInput and takes values from it; past its end every
- * value is zero (so any prefix of an input is an input). */
+ * value is zero (so any prefix of an input is an input).  The position is
+ * one per harness binary (fuzz_input.c), shared by all its files: the
+ * forward harness's generator and mock host read the same input. */
 #ifndef SCONCE_FUZZ_INPUT_H
 #define SCONCE_FUZZ_INPUT_H
 
@@ -8,8 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
-static const uint8_t *in_p;
-static size_t in_n;
+extern const uint8_t *in_p;
+extern size_t in_n;
 
 static inline uint8_t u8(void)
 {
