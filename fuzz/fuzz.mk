@@ -25,6 +25,9 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(FUZZ_WARN) -Iinclude -iquote runtime -iquote 
 FUZZ_DEPS := fuzz/fuzz.mk fuzz/*.h runtime/*.h $(wildcard runtime/net/*.h) include/sconce/abi.h
 
 FUZZ_RT_forward := forward forward_special syscall_table epoll_map format
+# fuzz_forward's own files (fuzz/fuzz_forward.h lists what each does)
+FUZZ_OBJ_forward := fuzz_forward fuzz_forward_markers fuzz_forward_gen fuzz_forward_host \
+	fuzz_forward_check_args fuzz_forward_check_result fuzz_forward_parts fuzz_forward_epoll
 FUZZ_RT_boot := format
 FUZZ_RT_queue := format
 
@@ -37,14 +40,14 @@ $(FUZZ_OUT)/obj/fuzz_boot.o: fuzz/fuzz_boot.c runtime/boot.c $(FUZZ_DEPS)
 $(FUZZ_OUT)/obj/fuzz_queue.o: fuzz/fuzz_queue.c runtime/queue.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-$(FUZZ_OUT)/obj/fuzz_forward.o: runtime/forward_special.c # its command tables
+$(FUZZ_OUT)/obj/fuzz_forward_gen.o: runtime/forward_special.c # its command tables
 $(FUZZ_OUT)/obj/%.o: fuzz/%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
 # Every harness links the mock and the input reader's position.
 FUZZ_COMMON := $(FUZZ_OUT)/obj/mock_rt.o $(FUZZ_OUT)/obj/fuzz_input.o
-$(FUZZ_OUT)/fuzz_forward: $(FUZZ_OUT)/obj/fuzz_forward.o $(FUZZ_COMMON) \
+$(FUZZ_OUT)/fuzz_forward: $(FUZZ_OBJ_forward:%=$(FUZZ_OUT)/obj/%.o) $(FUZZ_COMMON) \
 		$(FUZZ_RT_forward:%=$(FUZZ_OUT)/rt/%.o)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
 $(FUZZ_OUT)/fuzz_boot: $(FUZZ_OUT)/obj/fuzz_boot.o $(FUZZ_COMMON) \

@@ -3,8 +3,9 @@
 the epoll-* smoke sequences and the *-offset-overflow regressions.
 
 Each is a sequence of calls for fuzz_forward, encoded byte by byte as
-fuzz_forward.c reads its input; if that encoding changes, change this and
-run it again:
+the harness reads its input (the call and its arguments: fuzz_forward_gen.c;
+the host's answers: fuzz_forward_host.c); if that encoding changes, change
+this and run it again:
 
     python3 fuzz/handmade_inputs.py fuzz/regress/forward
 """
