@@ -151,6 +151,15 @@ int fs_user_path(long p, const char **out) RT_HIDDEN;  /* validate an app path *
 /* Resolve dirfd + path to an absolute normalised path.  0, or -1 if the
  * directory descriptor is unknown and the path relative. */
 int fs_resolve(long dirfd, const char *path, char out[FS_PATH]) RT_HIDDEN;
+/* The same with the volume lock taken: 1 if resolved, else 0. */
+int fs_resolve_locked(long dirfd, const char *path, char out[FS_PATH]) RT_HIDDEN;
+/* An application's path argument upath, relative to dirfd, resolved into
+ * out: 1; 0 if upath is not a valid path or cannot be resolved (a call
+ * the shield then leaves alone). */
+int fs_app_path(long dirfd, long upath, char out[FS_PATH]) RT_HIDDEN;
+/* The same, and the path lies in a protected (encrypted or authenticated)
+ * region. */
+int fs_protected_path(long dirfd, long upath, char out[FS_PATH]) RT_HIDDEN;
 void fs_normalize(const char *in, char out[FS_PATH]) RT_HIDDEN;
 void fs_dir_set(long fd, const char *abs) RT_HIDDEN;
 void fs_dir_clear(long fd) RT_HIDDEN;

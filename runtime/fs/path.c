@@ -79,6 +79,27 @@ int fs_resolve(long dirfd, const char *path, char out[FS_PATH])
 	return 0;
 }
 
+int fs_resolve_locked(long dirfd, const char *path, char out[FS_PATH])
+{
+	fs_lock(&fsv.lock);
+	int known = fs_resolve(dirfd, path, out) == 0;
+	fs_unlock(&fsv.lock);
+	return known;
+}
+
+int fs_app_path(long dirfd, long upath, char out[FS_PATH])
+{
+	const char *path;
+	if (fs_user_path(upath, &path) < 0)
+		return 0;
+	return fs_resolve_locked(dirfd, path, out);
+}
+
+int fs_protected_path(long dirfd, long upath, char out[FS_PATH])
+{
+	return fs_app_path(dirfd, upath, out) && fs_region_mode(out) != SCONCE_FSPF_UNPROTECTED;
+}
+
 void fs_dir_set(long fd, const char *abs)
 {
 	if (fd < 0 || fd >= MAX_DIRFD)

@@ -23,12 +23,11 @@
 #endif
 #define IOV_MAX_CNT 1024
 
-long fs_do_rw(struct fs_ofd *o, int write, long buf, long n, long pos, int positioned)
+/* What read and write and their forms check once their buffers are valid:
+ * the description's access mode, the position, a read-only volume.  0, or
+ * the error. */
+static long rw_refused(const struct fs_ofd *o, int write, long pos, int positioned)
 {
-	if (n < 0)
-		return -EINVAL;
-	if (n && !rt_inside((uintptr_t)buf, (size_t)n))
-		return -EFAULT;
 	int acc = o->flags & O_ACCMODE;
 	if (write ? acc == O_RDONLY : acc == O_WRONLY)
 		return -EBADF;
@@ -36,15 +35,35 @@ long fs_do_rw(struct fs_ofd *o, int write, long buf, long n, long pos, int posit
 		return -EINVAL;
 	if (write && !fsv.writable)
 		return -EROFS;
+	return 0;
+}
+
+/* Where a transfer starts (file lock held): at pos, at the description's
+ * offset, or for an appending write at the end of the file. */
+static uint64_t start_offset(const struct fs_ofd *o, int write, long pos, int positioned)
+{
+	uint64_t off = positioned ? (uint64_t)pos : o->off;
+	if (write && (o->flags & O_APPEND) && !positioned)
+		off = o->f->size;
+	return off;
+}
+
+long fs_do_rw(struct fs_ofd *o, int write, long buf, long n, long pos, int positioned)
+{
+	if (n < 0)
+		return -EINVAL;
+	if (n && !rt_inside((uintptr_t)buf, (size_t)n))
+		return -EFAULT;
+	long e = rw_refused(o, write, pos, positioned);
+	if (e)
+		return e;
 	struct fs_file *f = o->f;
 	fs_lock(&f->lock);
 	long r;
 	if (fsv.state != 1) {
 		r = -EIO;
 	} else {
-		uint64_t off = positioned ? (uint64_t)pos : o->off;
-		if (write && (o->flags & O_APPEND) && !positioned)
-			off = f->size;
+		uint64_t off = start_offset(o, write, pos, positioned);
 		r = write ? fs_file_write(f, (const void *)buf, (size_t)n, off)
 			  : fs_file_read(f, (void *)buf, (size_t)n, off);
 		if (r > 0 && !positioned)
@@ -62,19 +81,13 @@ long fs_do_rwv(struct fs_ofd *o, int write, long iovp, long cnt, long pos, int p
 		return -EFAULT;
 	struct iovec iov[64];
 	const struct iovec *src = (const struct iovec *)iovp;
-	int acc = o->flags & O_ACCMODE;
-	if (write ? acc == O_RDONLY : acc == O_WRONLY)
-		return -EBADF;
-	if (positioned && pos < 0)
-		return -EINVAL;
-	if (write && !fsv.writable)
-		return -EROFS;
+	long e = rw_refused(o, write, pos, positioned);
+	if (e)
+		return e;
 	struct fs_file *f = o->f;
 	long total = 0, r = 0;
 	fs_lock(&f->lock);
-	uint64_t off = positioned ? (uint64_t)pos : o->off;
-	if (write && (o->flags & O_APPEND) && !positioned)
-		off = f->size;
+	uint64_t off = start_offset(o, write, pos, positioned);
 	for (long i = 0; i < cnt; i++) {
 		iov[i % 64] = src[i]; /* copy once, then check */
 		const struct iovec *v = &iov[i % 64];

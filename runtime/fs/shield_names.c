@@ -13,6 +13,27 @@
 #include <sys/syscall.h>
 #include "shield.h"
 
+/* Commit the file table with one journal record (a rename or an unlink
+ * of a listed file), volume lock held: fs_commit_journal's result.  On
+ * failure with *applied == 0 the host refused the record and nothing
+ * changed on disk: the caller undoes its change in memory and recommits. */
+static long commit_record(uint32_t op, const char *path, const void *payload, size_t len, int *applied)
+{
+	struct fs_jbuf j = { .open_rec = (size_t)-1 };
+	long r = fs_jrec(&j, op, path, 0, payload, len);
+	if (r == 0)
+		r = fs_commit_journal(&j, applied);
+	free(j.p);
+	return r;
+}
+
+/* After an undo: commit the file table as it is again (no records). */
+static void recommit(void)
+{
+	int applied;
+	fs_commit_journal(&(struct fs_jbuf){ .open_rec = (size_t)-1 }, &applied);
+}
+
 /* Entries at or below abs (a file, or a directory's files). */
 static int under(const char *p, const char *abs, size_t al)
 {
@@ -132,12 +153,8 @@ long fs_do_rename(long olddir, long uold, long newdir, long unew, long flags, lo
 	}
 	long r = 0;
 	if (any_listed) {
-		struct fs_jbuf j = { .open_rec = (size_t)-1 };
 		int applied = 0;
-		r = fs_jrec(&j, SCONCE_FSPF_J_RENAME, ao, 0, an, nl);
-		if (r == 0)
-			r = fs_commit_journal(&j, &applied);
-		free(j.p);
+		r = commit_record(SCONCE_FSPF_J_RENAME, ao, an, nl, &applied);
 		if (r < 0 && applied == 0 && fsv.state == 1) {
 			/* the host refused: undo and record the old state again */
 			for (k = 0; k < nmoved; k++) {
@@ -150,8 +167,7 @@ long fs_do_rename(long olddir, long uold, long newdir, long unew, long flags, lo
 			if (victim)
 				fs_insert(victim);
 			victim = NULL;
-			int a2;
-			fs_commit_journal(&(struct fs_jbuf){ .open_rec = (size_t)-1 }, &a2);
+			recommit();
 		}
 	}
 	for (k = 0; k < nmoved; k++)
@@ -172,16 +188,10 @@ long fs_do_rename(long olddir, long uold, long newdir, long unew, long flags, lo
 
 long fs_do_unlink(long dirfd, long upath, long flags, long *ret)
 {
-	const char *path;
 	char abs[FS_PATH];
 	if (flags & AT_REMOVEDIR)
 		return 0;
-	if (fs_user_path(upath, &path) < 0)
-		return 0;
-	fs_lock(&fsv.lock);
-	int known = fs_resolve(dirfd, path, abs) == 0;
-	fs_unlock(&fsv.lock);
-	if (!known || fs_region_mode(abs) == SCONCE_FSPF_UNPROTECTED)
+	if (!fs_protected_path(dirfd, upath, abs))
 		return 0;
 	if (fsv.state != 1) {
 		*ret = -EIO;
@@ -203,18 +213,13 @@ long fs_do_unlink(long dirfd, long upath, long flags, long *ret)
 	fs_remove(f);
 	long r;
 	if (f->listed) {
-		struct fs_jbuf j = { .open_rec = (size_t)-1 };
 		int applied = 0;
 		/* removed from the table, so no longer in the fspf; f->listed
 		 * stays: open descriptors still read its committed chunks */
-		r = fs_jrec(&j, SCONCE_FSPF_J_UNLINK, abs, 0, NULL, 0);
-		if (r == 0)
-			r = fs_commit_journal(&j, &applied);
-		free(j.p);
+		r = commit_record(SCONCE_FSPF_J_UNLINK, abs, NULL, 0, &applied);
 		if (r < 0 && applied == 0 && fsv.state == 1) {
 			fs_insert(f);
-			int a2;
-			fs_commit_journal(&(struct fs_jbuf){ .open_rec = (size_t)-1 }, &a2);
+			recommit();
 			fs_unlock(&fsv.lock);
 			*ret = r;
 			return 1;
@@ -236,14 +241,8 @@ long fs_do_unlink(long dirfd, long upath, long flags, long *ret)
 /* link and symlink must not create a second name inside a region. */
 long fs_refuse_link(long dirfd, long upath, long *ret)
 {
-	const char *path;
 	char abs[FS_PATH];
-	if (fs_user_path(upath, &path) < 0)
-		return 0;
-	fs_lock(&fsv.lock);
-	int known = fs_resolve(dirfd, path, abs) == 0;
-	fs_unlock(&fsv.lock);
-	if (!known || fs_region_mode(abs) == SCONCE_FSPF_UNPROTECTED)
+	if (!fs_protected_path(dirfd, upath, abs))
 		return 0;
 	rt_log("fs: %s: links cannot be created inside a protected region", abs);
 	*ret = -EPERM;
@@ -256,9 +255,7 @@ long fs_do_chdir(long upath, long *ret)
 	char abs[FS_PATH];
 	if (fs_user_path(upath, &path) < 0)
 		return 0;
-	fs_lock(&fsv.lock);
-	fs_resolve(AT_FDCWD, path, abs);
-	fs_unlock(&fsv.lock);
+	fs_resolve_locked(AT_FDCWD, path, abs);
 	long r = fs_fwd(SYS_chdir, (long)abs, 0, 0, 0, 0, 0);
 	if (r == 0) {
 		fs_lock(&fsv.lock);

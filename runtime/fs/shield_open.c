@@ -13,14 +13,8 @@
 
 long fs_do_open(long dirfd, long upath, long flags, long mode, long *ret)
 {
-	const char *path;
 	char abs[FS_PATH];
-	if (fs_user_path(upath, &path) < 0)
-		return 0;
-	fs_lock(&fsv.lock);
-	int known = fs_resolve(dirfd, path, abs) == 0;
-	fs_unlock(&fsv.lock);
-	if (!known)
+	if (!fs_app_path(dirfd, upath, abs))
 		return 0;
 	uint32_t mode_r = fs_region_mode(abs);
 	if (mode_r == SCONCE_FSPF_UNPROTECTED || (flags & O_PATH)) {
@@ -178,14 +172,8 @@ long fs_do_open(long dirfd, long upath, long flags, long mode, long *ret)
 /* truncate(path): resize and commit at once. */
 long fs_do_truncate(long upath, long len, long *ret)
 {
-	const char *path;
 	char abs[FS_PATH];
-	if (fs_user_path(upath, &path) < 0)
-		return 0;
-	fs_lock(&fsv.lock);
-	int known = fs_resolve(AT_FDCWD, path, abs) == 0;
-	fs_unlock(&fsv.lock);
-	if (!known || fs_region_mode(abs) == SCONCE_FSPF_UNPROTECTED)
+	if (!fs_protected_path(AT_FDCWD, upath, abs))
 		return 0;
 	if (len < 0) {
 		*ret = -EINVAL;

@@ -68,10 +68,7 @@ long fs_do_stat_path(long n, const long a[6], long *ret)
 		*ret = r;
 		return 1;
 	}
-	fs_lock(&fsv.lock);
-	int known = fs_resolve(dirfd, path, abs) == 0;
-	fs_unlock(&fsv.lock);
-	if (!known || fs_region_mode(abs) == SCONCE_FSPF_UNPROTECTED)
+	if (!fs_resolve_locked(dirfd, path, abs) || fs_region_mode(abs) == SCONCE_FSPF_UNPROTECTED)
 		return 0;
 	if (fsv.state != 1) {
 		*ret = -EIO;
