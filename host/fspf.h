@@ -43,7 +43,7 @@ extern size_t fscfg_run_blob_size;
  * has env lines, and prepare the blob.  0 or -1 (reported). */
 int fscfg_apply_run(const char *path, int *argc, char ***argv, int *i);
 
-/* fspf_tool.c */
+/* fspf_tool.c: `sconce fspf` (its other files: fspf_tool.h) */
 int cmd_fspf(int argc, char **argv);
 
 #endif
