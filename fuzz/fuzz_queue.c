@@ -251,6 +251,7 @@ int rt_wake(struct rt_thread *t, int reason)
 
 void rt_kick(void) {}
 int rt_have_runnable(void) { return 0; }
+int rt_timers_armed(void) { return 0; } /* rt.adaptive stays 0: every call queues */
 
 void rt_yield(void)
 {
