@@ -14,7 +14,7 @@ void options_usage(FILE *f)
 	fprintf(f,
 		"  --heap SIZE      enclave heap (default 256M; env SCONCE_HEAP)\n"
 		"  --stack SIZE     main thread stack (default 8M; env SCONCE_STACK)\n"
-		"  --ethreads N     enclave threads, 1..%u (default 1; env SCONCE_ETHREADS)\n"
+		"  --ethreads N     enclave threads, 1..%u (default 8; env SCONCE_ETHREADS)\n"
 		"run only (not part of the measurement):\n"
 		"  --syscalls MODE  adaptive (default: an exit when no other thread needs the\n"
 		"                   ethread, the queues otherwise), async (always the queues)\n"
@@ -63,7 +63,7 @@ void options_defaults(struct options *o)
 {
 	o->heap_size = 256ull << 20;
 	o->stack_size = 8ull << 20;
-	o->ethreads = 1;
+	o->ethreads = 8; /* idle ones sleep; threads that block in the host each keep one */
 	o->bounce_size = SCONCE_DEFAULT_BOUNCE;
 	o->verbose = 0;
 	o->async = 1;
