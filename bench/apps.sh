@@ -12,8 +12,8 @@
 # Native and sconce builds of the same source (make apps/redis apps/memcached)
 # run alternately, ROUNDS times each (the order rotates every round), on the
 # same machine as the load generator.  The enclave runs in two modes:
-#   sconce       the defaults: asynchronous calls (queues to host workers),
-#                1 ethread
+#   sconce       the defaults: adaptive system calls (an exit when no other
+#                thread needs the ethread, the queues otherwise), 8 ethreads
 #   sconce-sync  --syscalls=sync (one enclave exit per call), with enough
 #                ethreads for the server's threads that block in the host
 #                (redis: 2; memcached -t 4: 6)
@@ -236,7 +236,7 @@ table=$root/build/bench/apps.md
 	echo
 	echo "Medians of $ROUNDS rounds (modes in rotating order); $(nproc) CPUs shared by server and load generator;"
 	echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg);"
-	echo "extra sconce options: $(env | grep '^SCONCE_' | tr '\n' ' ' || true)(sconce = defaults: 1 ethread, async calls)."
+	echo "extra sconce options: $(env | grep '^SCONCE_' | tr '\n' ' ' || true)(sconce = defaults: 8 ethreads, adaptive calls)."
 } >"$table"
 cp "$results" "$root/build/bench/apps.raw"
 cat "$table"
