@@ -74,6 +74,7 @@ int slot_calls_init(struct enclave *e);
 void slot_call(struct enclave *e, uint64_t i, int ethread);
 void slot_interrupt(uint64_t i);
 void slot_interrupt_ethreads(void);
+uint32_t slot_ethreads_in_exit(void);
 
 /* hostsig.c */
 int host_signals_start(struct enclave *e);

@@ -44,6 +44,8 @@ struct runner {
 
 static struct runner *runners;
 static uint64_t nrunners;
+/* Ethreads now in a synchronous exit: they take no completions meanwhile. */
+static uint32_t ethreads_in_exit;
 static pid_t pid;
 static __thread struct caller me;
 
@@ -118,8 +120,32 @@ static long interruptible_call(uint64_t i, long nr, const uint64_t a[6], int eth
 	return ret;
 }
 
+uint32_t slot_ethreads_in_exit(void)
+{
+	return __atomic_load_n(&ethreads_in_exit, __ATOMIC_SEQ_CST);
+}
+
+/* An ethread leaves for a call of its own.  If completions wait and every
+ * other ethread sleeps, one must wake to take them: a worker that pushed
+ * one just before saw this ethread still counted as active. */
+static void exit_begin(struct enclave *e)
+{
+	__atomic_add_fetch(&ethreads_in_exit, 1, __ATOMIC_SEQ_CST);
+	if (!(e->boot->flags & SCONCE_BOOT_ASYNC))
+		return;
+	struct sconce_control *ctl = (struct sconce_control *)(e->shared + e->boot->control_off);
+	struct sconce_ring *done = (struct sconce_ring *)(e->shared + e->boot->complete_off);
+	if (__atomic_load_n(&ctl->ethreads_idle, __ATOMIC_SEQ_CST) &&
+	    !ring_empty(done, e->boot->ring_size - 1)) {
+		__atomic_add_fetch(&ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
+		futex_wake(&ctl->wake_seq, 1);
+	}
+}
+
 void slot_call(struct enclave *e, uint64_t i, int ethread)
 {
+	if (ethread)
+		exit_begin(e);
 	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
 	long nr = (long)s->nr;
 	leak_check(e, i);
@@ -130,6 +156,8 @@ void slot_call(struct enclave *e, uint64_t i, int ethread)
 	else
 		s->ret = host_syscall(nr, s->args);
 	adversary_result(e, i);
+	if (ethread)
+		__atomic_sub_fetch(&ethreads_in_exit, 1, __ATOMIC_SEQ_CST);
 }
 
 static void interrupt_locked(struct runner *r)

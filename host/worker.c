@@ -23,6 +23,7 @@ static struct {
 	struct sconce_ring *submit, *complete;
 	uint64_t mask;
 	uint64_t nslots;
+	uint32_t ethreads;
 	uint32_t min, max;
 	uint64_t spin;
 	uint32_t total;        /* live workers */
@@ -74,9 +75,14 @@ static void run_slot(uint64_t v)
 	while (ring_push(W.complete, W.mask, v) < 0)
 		__builtin_ia32_pause();
 	adversary_completed(W.e, v);
-	/* An idle ethread counts itself before its last look at the ring. */
+	/* An idle ethread counts itself before its last look at the ring, and
+	 * one leaving for an exit looks at it after counting itself.  Wake one
+	 * only when no ethread is left running inside to take the completion:
+	 * with many ethreads, waking one per completion costs a futex call and
+	 * a thread that finds nothing to do. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&W.ctl->ethreads_idle, __ATOMIC_SEQ_CST)) {
+	uint32_t idle = __atomic_load_n(&W.ctl->ethreads_idle, __ATOMIC_SEQ_CST);
+	if (idle && idle + slot_ethreads_in_exit() >= W.ethreads) {
 		__atomic_add_fetch(&W.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
 		futex_wake(&W.ctl->wake_seq, 1);
 	}
@@ -168,6 +174,7 @@ int workers_start(struct enclave *e, const struct options *o)
 	W.complete = (struct sconce_ring *)(e->shared + b->complete_off);
 	W.mask = b->ring_size - 1;
 	W.nslots = b->nslots;
+	W.ethreads = e->lay.l.ethreads;
 	W.min = o->workers;
 	W.max = o->max_workers;
 	W.spin = o->worker_spin;

@@ -16,6 +16,7 @@ static struct {
 	struct rt_thread *all;
 	int alive;
 	int next_tid;
+	int polling;  /* ethreads looking for work in their loop, not asleep */
 } S;
 
 static void lock(void)
@@ -54,9 +55,12 @@ static struct rt_thread *dequeue(void)
 	return t;
 }
 
+/* New work: an ethread looking for work will take it; otherwise wake a
+ * sleeping one (an exit and a futex call, so only when needed). */
 void rt_kick(void)
 {
-	if (rt.layout->ethreads > 1 && RT_READ_ONCE(rt.ctl->ethreads_idle)) {
+	if (rt.layout->ethreads > 1 && !RT_READ_ONCE(S.polling) &&
+	    RT_READ_ONCE(rt.ctl->ethreads_idle)) {
 		__atomic_fetch_add(&rt.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
 		rt_ocall(SCONCE_OCALL_WAKE_ETHREAD, 0);
 	}
@@ -225,15 +229,25 @@ static void idle(struct rt_ethread *e, uint64_t next_deadline)
 	e->spins = 0;
 }
 
+static void set_polling(int *polling, int on)
+{
+	if (*polling != on) {
+		*polling = on;
+		__atomic_add_fetch(&S.polling, on ? 1 : -1, __ATOMIC_SEQ_CST);
+	}
+}
+
 void rt_sched_loop(void)
 {
 	struct rt_ethread *e = rt_self();
+	int polling = 0;
 	for (;;) {
 		int got = rt_poll_completions();
 		uint64_t next = rt_timers_run();
 		rt_signals_poll();
 		struct rt_thread *t = dequeue();
 		if (t) {
+			set_polling(&polling, 0);
 			run(e, t);
 			e->spins = 0;
 			continue;
@@ -241,9 +255,13 @@ void rt_sched_loop(void)
 		if (got)
 			continue;
 		if (++e->spins < rt.boot.spin) {
+			set_polling(&polling, 1);
 			__builtin_ia32_pause();
 			continue;
 		}
+		/* No longer counted as looking: a kick from now on wakes us
+		 * (idle re-checks the queue after reading wake_seq). */
+		set_polling(&polling, 0);
 		idle(e, next);
 	}
 }
