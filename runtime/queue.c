@@ -224,6 +224,16 @@ int rt_poll_completions(void)
 	return n;
 }
 
+/* The host's answer, read once; an interrupted call is noted for the
+ * safe point (__sconce_syscall), which restarts it or delivers. */
+static long result(struct rt_thread *t, struct sconce_slot *s)
+{
+	long r = RT_READ_ONCE(s->ret);
+	if (r == -EINTR)
+		t->host_eintr = 1;
+	return r;
+}
+
 /*
  * Adaptive mode: a call may leave with its ethread (the cheapest path when
  * the host is quick, and the only one that does not need a second core)
@@ -237,16 +247,6 @@ int rt_poll_completions(void)
  * thread's ethread, which runs it.
  */
 static uint32_t in_exit; /* ethreads now in an adaptive exit */
-
-/* The host's answer, read once; an interrupted call is noted for the
- * safe point (__sconce_syscall), which restarts it or delivers. */
-static long result(struct rt_thread *t, struct sconce_slot *s)
-{
-	long r = RT_READ_ONCE(s->ret);
-	if (r == -EINTR)
-		t->host_eintr = 1;
-	return r;
-}
 
 static int exit_claim(void)
 {
