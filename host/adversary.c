@@ -3,6 +3,7 @@
  * of result, in one class of Iago attack; the enclave must stop with a
  * security error naming the call and the rule, and never use the value.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -158,6 +159,28 @@ static void injected_signal(struct enclave *e, struct sconce_slot *s, uint64_t i
 			  __ATOMIC_SEQ_CST);
 }
 
+/* Not a lie but a crash at the worst moment of a commit: the host writes
+ * the new fspf in place, then cuts the file to half its length and dies,
+ * as a power cut during that write could leave it (the header, with the
+ * new tag, on disk; the rest torn).  The next start must redo the commit
+ * from the journal. */
+static long fspf_fd = -1;
+
+static void torn_fspf(struct enclave *e, struct sconce_slot *s, uint64_t i)
+{
+	(void)e; (void)i;
+	if ((long)s->nr == SYS_openat && s->ret >= 0 && (s->args[2] & O_TRUNC)) {
+		const char *p = (const char *)(uintptr_t)s->args[1];
+		size_t n = strlen(p);
+		if (n > 5 && !strcmp(p + n - 5, ".fspf"))
+			fspf_fd = s->ret;
+	} else if ((long)s->nr == SYS_pwrite64 && fspf_fd >= 0 && (long)s->args[0] == fspf_fd &&
+		   s->ret > 1) {
+		if (ftruncate((int)fspf_fd, s->ret / 2) == 0)
+			kill(getpid(), SIGKILL);
+	}
+}
+
 static void no_lie(struct enclave *e, struct sconce_slot *s, uint64_t i)
 {
 	(void)e; (void)s; (void)i;
@@ -181,6 +204,7 @@ static const struct adv_case cases[] = {
 	{ "replayed-completion", "the same completion posted twice", -1, 1, no_lie },
 	{ "injected-signal", "the host forwards SIGSEGV, which no other process can send", SYS_getppid, 0, injected_signal },
 	{ "unarmed-alarm", "the host forwards SIGALRM although no alarm was set", SYS_getppid, 0, injected_signal },
+	{ "torn-fspf", "the host dies while rewriting the fspf, leaving it torn after its header", -1, 0, torn_fspf },
 };
 
 void adversary_list(FILE *f)

@@ -13,9 +13,10 @@
  *   6. empty the journal.
  *
  * At start the journal decides: a valid journal whose previous or new
- * tag is the anchor is redone (or, if the fspf on disk already carries
- * its new tag, only rolls the anchor forward); anything else is stale or
- * torn and discarded.  Then the fspf must carry the anchor's tag.
+ * tag is the anchor is redone (or, if the fspf on disk is already the
+ * journal's new fspf, byte for byte, only rolls the anchor forward);
+ * anything else is stale or torn and discarded.  Then the fspf must carry
+ * the anchor's tag.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -630,8 +631,8 @@ static void hex32(const uint8_t *t, char out[33])
 	out[32] = 0;
 }
 
-/* Handle <fspf>.journal.  fspf_tag: the tag of the fspf on disk, or NULL. */
-static int recover(const uint8_t *fspf_tag, int *anchor_moved)
+/* Handle <fspf>.journal.  disk, disk_len: the fspf on disk (NULL if none). */
+static int recover(const uint8_t *disk, size_t disk_len, int *anchor_moved)
 {
 	uint8_t *data;
 	size_t len;
@@ -670,18 +671,21 @@ static int recover(const uint8_t *fspf_tag, int *anchor_moved)
 		}
 		return 0;
 	}
-	if (!(fspf_tag && fsc_memeq(fspf_tag, h.new_tag, 16))) {
+	const uint8_t *body = data + sizeof(h);
+	struct sconce_fspf_header fh;
+	if (h.body_size < sizeof(fh))
+		goto bad;
+	memcpy(&fh, body, sizeof(fh));
+	size_t ilen = sizeof(fh) + fh.body_size;
+	if (fh.body_size > h.body_size - sizeof(fh) || PAD8(ilen) > h.body_size ||
+	    !fsc_memeq(fh.tag, h.new_tag, 16))
+		goto bad;
+	/* The commit finished only if the fspf on disk is the journal's new
+	 * one, whole: a kill during step 5 can leave its header (and so the
+	 * new tag) written and the rest torn. */
+	if (!(disk && disk_len == ilen && !memcmp(disk, body, ilen))) {
 		/* The commit did not finish: redo it. */
-		const uint8_t *body = data + sizeof(h);
-		struct sconce_fspf_header fh;
 		int applied;
-		if (h.body_size < sizeof(fh))
-			goto bad;
-		memcpy(&fh, body, sizeof(fh));
-		size_t ilen = sizeof(fh) + fh.body_size;
-		if (fh.body_size > h.body_size - sizeof(fh) || PAD8(ilen) > h.body_size ||
-		    !fsc_memeq(fh.tag, h.new_tag, 16))
-			goto bad;
 		if (!fsv.writable) {
 			rt_log("fs: an interrupted commit needs redoing but the volume is read-only (no tag file)");
 			goto bad;
@@ -775,16 +779,12 @@ int fs_init(void)
 		fs_normalize(buf, fsv.cwd);
 	}
 
-	/* The fspf's tag on disk decides what the journal means. */
+	/* The fspf on disk decides what the journal means. */
 	uint8_t *data = NULL;
 	size_t len = 0;
 	long r = fsh_read_file(fsv.fspf, &data, &len);
-	uint8_t disk_tag[16];
-	int have_disk = r == 0 && len >= sizeof(struct sconce_fspf_header);
-	if (have_disk)
-		memcpy(disk_tag, data + offsetof(struct sconce_fspf_header, tag), 16);
 	int moved;
-	if (recover(have_disk ? disk_tag : NULL, &moved) < 0)
+	if (recover(r == 0 ? data : NULL, r == 0 ? len : 0, &moved) < 0)
 		rt_security_fail("fs shield", "the fspf journal could not be applied");
 	free(data);
 	data = NULL;
