@@ -131,8 +131,6 @@ uint32_t slot_ethreads_in_exit(void)
 static void exit_begin(struct enclave *e)
 {
 	__atomic_add_fetch(&ethreads_in_exit, 1, __ATOMIC_SEQ_CST);
-	if (!(e->boot->flags & SCONCE_BOOT_ASYNC))
-		return;
 	struct sconce_control *ctl = (struct sconce_control *)(e->shared + e->boot->control_off);
 	struct sconce_ring *done = (struct sconce_ring *)(e->shared + e->boot->complete_off);
 	if (__atomic_load_n(&ctl->ethreads_idle, __ATOMIC_SEQ_CST) &&
@@ -144,7 +142,9 @@ static void exit_begin(struct enclave *e)
 
 void slot_call(struct enclave *e, uint64_t i, int ethread)
 {
-	if (ethread)
+	/* Only workers read the count: without them (sync mode) skip it. */
+	int counted = ethread && (e->boot->flags & SCONCE_BOOT_ASYNC);
+	if (counted)
 		exit_begin(e);
 	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
 	long nr = (long)s->nr;
@@ -156,7 +156,7 @@ void slot_call(struct enclave *e, uint64_t i, int ethread)
 	else
 		s->ret = host_syscall(nr, s->args);
 	adversary_result(e, i);
-	if (ethread)
+	if (counted)
 		__atomic_sub_fetch(&ethreads_in_exit, 1, __ATOMIC_SEQ_CST);
 }
 

@@ -51,13 +51,14 @@ static uint64_t nominal_rate(void)
 	return ((uint64_t)1000000 << RATE_SHIFT) / rt.boot.tsc_khz;
 }
 
-static int64_t extrapolate(const struct clk *c, uint64_t tsc, uint64_t rate)
+static int64_t extrapolate(uint64_t tsc0, int64_t ns0, uint64_t tsc, uint64_t rate)
 {
-	return c->ns0 + (int64_t)(((unsigned __int128)(tsc - c->tsc0) * rate) >> RATE_SHIFT);
+	return ns0 + (int64_t)(((unsigned __int128)(tsc - tsc0) * rate) >> RATE_SHIFT);
 }
 
-/* One forwarded reading becomes the new base. */
-static long refresh(long id, struct clk *c)
+/* The host's reading of clock id in ns (checked by rt_forward), and the
+ * TSC at about the moment it was taken. */
+static long host_reading(long id, int64_t *ns, uint64_t *tsc)
 {
 	struct timespec ts;
 	long a[6] = { id, (long)&ts };
@@ -66,8 +67,19 @@ static long refresh(long id, struct clk *c)
 	uint64_t t1 = rt_tsc();
 	if (r < 0)
 		return r;
-	int64_t ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	uint64_t tsc = t0 + (t1 - t0) / 2; /* the host read somewhere in between */
+	*ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	*tsc = t0 + (t1 - t0) / 2; /* the host read somewhere in between */
+	return 0;
+}
+
+/* One forwarded reading becomes the new base. */
+static long refresh(long id, struct clk *c)
+{
+	int64_t ns;
+	uint64_t tsc;
+	long r = host_reading(id, &ns, &tsc);
+	if (r < 0)
+		return r;
 	uint64_t nominal = nominal_rate(), rate = c->rate ? c->rate : nominal;
 	/* Learn the rate over at least RESYNC_NS; a clock that moved more
 	 * than 1% off the TSC was set, not drifting: keep the old rate. */
@@ -108,9 +120,10 @@ static long read_clock(long id, int64_t *out)
 		if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s)
 			continue;
 		uint64_t now = rt_tsc();
+		int64_t v;
 		if (!rate || now < tsc0 || now - tsc0 >= rt_ns_to_tsc(RESYNC_NS)) {
 			/* One thread refreshes; the others extrapolate from the
-			 * old base meanwhile (or wait, if there is none yet). */
+			 * old base meanwhile (or, with none yet, ask the host). */
 			if (!__atomic_exchange_n(&c->refreshing, 1, __ATOMIC_ACQUIRE)) {
 				long r = refresh(id, c);
 				__atomic_store_n(&c->refreshing, 0, __ATOMIC_RELEASE);
@@ -118,21 +131,18 @@ static long read_clock(long id, int64_t *out)
 					return r;
 				continue;
 			}
-			if (!rate) {
-				/* No base yet and another thread is getting the
-				 * first (perhaps parked in the host call): ask
-				 * the host for this reading, never spin on it. */
-				struct timespec ts;
-				long a[6] = { id, (long)&ts };
-				long r = rt_forward(SYS_clock_gettime, a);
-				if (r < 0)
-					return r;
-				*out = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-				return 0;
-			}
 		}
-		struct clk snap = { .tsc0 = tsc0, .ns0 = ns0 };
-		int64_t v = extrapolate(&snap, now, rate);
+		if (rate) {
+			v = extrapolate(tsc0, ns0, now, rate);
+		} else {
+			/* No base yet and another thread is getting the first
+			 * (perhaps parked in the host call): ask the host for
+			 * this reading, never spin on it. */
+			uint64_t unused;
+			long r = host_reading(id, &v, &unused);
+			if (r < 0)
+				return r;
+		}
 		/* Never behind a value already returned, unless the clock was
 		 * set back for real. */
 		int64_t last = __atomic_load_n(&c->last, __ATOMIC_RELAXED);

@@ -65,11 +65,19 @@ void rt_futex_cancel(struct rt_thread *t)
 static long wait(uintptr_t addr, int val, uint32_t bits, long ts, int absolute, int clk)
 {
 	struct rt_thread *t = rt_cur();
-	uint64_t deadline = 0;
+	uint64_t target = 0, deadline = 0;
 	if (ts) {
-		long r = rt_timespec_deadline(ts, absolute, clk, &deadline);
+		long r = rt_timeout_target(ts, absolute, clk, &target);
 		if (r < 0)
 			return r;
+	}
+again:
+	if (ts) {
+		long r = rt_timeout_deadline(clk, target, &deadline);
+		if (r < 0)
+			return r;
+		if (!deadline)
+			return -ETIMEDOUT;
 	}
 	struct bucket *b = bucket_of(addr);
 	lock(b);
@@ -94,6 +102,8 @@ static long wait(uintptr_t addr, int val, uint32_t bits, long ts, int absolute, 
 		rt_futex_cancel(t);
 	if (deadline && why != W_TIMEOUT)
 		rt_timer_remove(t);
+	if (why == W_TIMEOUT)
+		goto again; /* the clock decides (rt_timeout_deadline) */
 	return why == W_FUTEX ? 0 : why == W_TIMEOUT ? -ETIMEDOUT : -EINTR;
 }
 

@@ -103,6 +103,8 @@ long rt_sys_clock_gettime(long id, long tsp) RT_HIDDEN; /* the application's: a 
 long rt_sys_gettimeofday(long tvp, long tzp) RT_HIDDEN;
 long rt_sys_clock_nanosleep(long clk, long flags, long req, long rem) RT_HIDDEN;
 long rt_timespec_deadline(long ts, int absolute, int clk, uint64_t *deadline) RT_HIDDEN;
+long rt_timeout_target(long tsp, int absolute, int clk, uint64_t *target) RT_HIDDEN;
+long rt_timeout_deadline(int clk, uint64_t target, uint64_t *deadline) RT_HIDDEN;
 
 /* futex.c */
 long rt_sys_futex(long uaddr, long op, long val, long timeout, long uaddr2, long val3) RT_HIDDEN;

@@ -121,8 +121,8 @@ static uint64_t ts_ns(const struct timespec *ts)
 	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
 }
 
-/* A deadline on the TSC for a relative or absolute timespec on clock clk. */
-long rt_timespec_deadline(long tsp, int absolute, int clk, uint64_t *deadline)
+/* The target, in ns on clock clk, of a relative or absolute timespec. */
+long rt_timeout_target(long tsp, int absolute, int clk, uint64_t *target)
 {
 	if (!rt_inside((uintptr_t)tsp, sizeof(struct timespec)))
 		return -EFAULT;
@@ -130,33 +130,56 @@ long rt_timespec_deadline(long tsp, int absolute, int clk, uint64_t *deadline)
 	if (!valid_ts(ts))
 		return -EINVAL;
 	uint64_t ns = ts_ns(ts);
-	if (absolute) {
+	if (!absolute) {
 		struct timespec now;
 		long r = rt_clock_gettime(clk, (long)&now);
 		if (r < 0)
 			return r;
-		uint64_t n = ts_ns(&now);
-		ns = ns > n ? ns - n : 0;
+		ns += ts_ns(&now);
 	}
-	*deadline = rt_tsc() + rt_ns_to_tsc(ns);
+	*target = ns;
 	return 0;
 }
 
-/* Sleep until clock clk reads target_ns: TSC deadlines, checked against
- * the clock itself, so that a sleep never ends early by the clock the
- * application measures with (the TSC rate is only an estimate). */
+/* A TSC deadline for clock clk to reach target, or 0 if it has.  The TSC
+ * rate is an estimate: a wait that ends by the TSC asks again, so that no
+ * timeout ends early by the clock the application measures with. */
+long rt_timeout_deadline(int clk, uint64_t target, uint64_t *deadline)
+{
+	struct timespec now;
+	long r = rt_clock_gettime(clk, (long)&now);
+	if (r < 0)
+		return r;
+	uint64_t n = ts_ns(&now);
+	*deadline = n >= target ? 0 : rt_tsc() + rt_ns_to_tsc(target - n);
+	return 0;
+}
+
+long rt_timespec_deadline(long tsp, int absolute, int clk, uint64_t *deadline)
+{
+	uint64_t target;
+	long r = rt_timeout_target(tsp, absolute, clk, &target);
+	if (r < 0)
+		return r;
+	r = rt_timeout_deadline(clk, target, deadline);
+	if (r == 0 && !*deadline)
+		*deadline = rt_tsc(); /* due now */
+	return r;
+}
+
+/* Sleep until clock clk reads target_ns (see rt_timeout_deadline). */
 static long sleep_on_clock(int clk, uint64_t target_ns, uint64_t *left)
 {
 	for (;;) {
-		struct timespec now;
-		long r = rt_clock_gettime(clk, (long)&now);
+		uint64_t deadline;
+		long r = rt_timeout_deadline(clk, target_ns, &deadline);
 		if (r < 0)
 			return r;
-		uint64_t n = ts_ns(&now);
-		if (n >= target_ns)
+		if (!deadline)
 			return 0;
-		r = rt_sleep_until(rt_tsc() + rt_ns_to_tsc(target_ns - n));
+		r = rt_sleep_until(deadline);
 		if (r == -EINTR) {
+			struct timespec now;
 			if (left && rt_clock_gettime(clk, (long)&now) == 0)
 				*left = ts_ns(&now) < target_ns ? target_ns - ts_ns(&now) : 0;
 			return r;
@@ -177,21 +200,12 @@ long rt_sys_clock_nanosleep(long clk, long flags, long req, long rem)
 {
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
 		return -EINVAL;
-	if (!rt_inside((uintptr_t)req, sizeof(struct timespec)))
-		return -EFAULT;
-	const struct timespec *ts = (const struct timespec *)req;
-	if (!valid_ts(ts))
-		return -EINVAL;
-	uint64_t target = ts_ns(ts), left = 0;
+	uint64_t target, left = 0;
 	int abs = (flags & TIMER_ABSTIME) != 0;
-	if (!abs) {
-		struct timespec now;
-		long r = rt_clock_gettime(clk, (long)&now);
-		if (r < 0)
-			return r;
-		target += ts_ns(&now);
-	}
-	long r = sleep_on_clock((int)clk, target, &left);
+	long r = rt_timeout_target(req, abs, (int)clk, &target);
+	if (r < 0)
+		return r;
+	r = sleep_on_clock((int)clk, target, &left);
 	if (r == -EINTR && !abs)
 		remaining(rem, left);
 	return r;

@@ -82,26 +82,28 @@ static const char *read_result(void)
 	return "something else";
 }
 
-static void *reader(void *arg)
+/* A thread that takes SIGUSR1 (blocked in main), then says ready. */
+static void unblock_usr1_ready(void)
 {
 	sigset_t set;
-	(void)arg;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	ready();
+}
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	unblock_usr1_ready();
 	printf("read on the thread: %s\n", read_result());
 	return NULL;
 }
 
 static void *waiter(void *arg)
 {
-	sigset_t set;
 	(void)arg;
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	ready();
+	unblock_usr1_ready();
 	while (!got)
 		pause();
 	return NULL;
