@@ -237,6 +237,12 @@ long rt_ocall(uint64_t code, const uint64_t args[6])
 	return 0;
 }
 
+/* The synchronous exit (rt_exit_slot): never taken, every call queues. */
+void rt_exit_ocall(void)
+{
+	BUG("a call left with its ethread instead of queueing");
+}
+
 int rt_wake(struct rt_thread *t, int reason)
 {
 	if (reason != W_IO)

@@ -228,6 +228,7 @@ int adversary_select(const char *name, int async)
 			return -1;
 		}
 		active = &cases[k];
+		slot_calls_inspected();
 		return 0;
 	}
 	host_err("adversary: no case '%s' (see --adversary=list)", name);
@@ -263,6 +264,7 @@ static int leak_checking;
 void leak_check_enable(void)
 {
 	leak_checking = 1;
+	slot_calls_inspected();
 }
 
 void leak_check(struct enclave *e, uint64_t i)

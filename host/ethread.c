@@ -42,6 +42,8 @@ static int thread_init(struct enclave *e, struct sim_thread *t, unsigned index, 
 {
 	memset(t, 0, sizeof(*t));
 	t->index = index;
+	t->encl = e;
+	t->caller.tid = (pid_t)syscall(SYS_gettid);
 	t->entry = (uint64_t)(uintptr_t)e->base + entry;
 	t->fsgsbase = (uint64_t)e->fsgsbase;
 	t->host_fs = read_fs();

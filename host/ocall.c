@@ -55,7 +55,7 @@ int ocall_serve(struct enclave *e, struct sim_thread *t)
 		uint64_t i = f->args[0];
 		if (i >= e->boot->nslots)
 			break;
-		slot_call(e, i, 1);
+		slot_call(e, i, t);
 		return 0;
 	}
 	case SCONCE_OCALL_WAKE_WORKER:

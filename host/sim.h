@@ -10,15 +10,25 @@
 
 /* Per host thread that enters the enclave.  The first fields are used by
  * sim_enter.S; keep the offsets in step. */
+/* A host thread that runs slot calls interruptibly (slot_call.c). */
+struct slot_caller {
+	uint64_t token;           /* numbers this thread's calls */
+	volatile uint64_t cancel; /* the token of the call to cut short */
+	pid_t tid;
+};
+
 struct sim_thread {
 	uint64_t entry;       /* absolute address of the enclave entry */
 	uint64_t host_fs;     /* glibc's thread pointer for this thread */
 	uint64_t encl_fs;     /* enclave FS when the CPU lacks FSGSBASE */
 	uint64_t fsgsbase;
 	uint64_t exit_value;
+	uint64_t exit_counted; /* the fast path counted this exit (slot_call.c) */
 	unsigned index;
 	uint64_t gs;          /* the control page (OGSBASGX) */
 	void *altstack;
+	struct enclave *encl; /* for the exit fast path, which has no TLS */
+	struct slot_caller caller; /* found from the signal stack, not TLS */
 };
 
 _Static_assert(offsetof(struct sim_thread, entry) == 0, "sim_enter.S");
@@ -26,6 +36,7 @@ _Static_assert(offsetof(struct sim_thread, host_fs) == 8, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, encl_fs) == 16, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, fsgsbase) == 24, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, exit_value) == 32, "sim_enter.S");
+_Static_assert(offsetof(struct sim_thread, exit_counted) == 40, "sim_enter.S");
 
 struct enclave {
 	uint8_t *base;
@@ -71,7 +82,9 @@ void workers_stats(FILE *f);
 
 /* slot_call.c: run slot i's call on this host thread, interruptibly */
 int slot_calls_init(struct enclave *e);
-void slot_call(struct enclave *e, uint64_t i, int ethread);
+void slot_call(struct enclave *e, uint64_t i, struct sim_thread *ethread); /* NULL: a worker */
+uintptr_t slot_call_fast(struct sim_thread *t); /* from sim_enter.S, enclave FS loaded */
+void slot_calls_inspected(void);         /* leak check or adversary: no fast path */
 void slot_interrupt(uint64_t i);
 void slot_interrupt_ethreads(void);
 uint32_t slot_ethreads_in_exit(void);

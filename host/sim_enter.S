@@ -11,10 +11,17 @@
 #define T_ENCL_FS 16
 #define T_FSGSBASE 24
 #define T_EXIT_VALUE 32
+#define T_EXIT_COUNTED 40
+#define SLOT_NR 0      /* struct sconce_slot */
+#define SLOT_ARGS 8
+#define SLOT_RET 56
+#define EXIT_OCALL 1   /* SCONCE_EXIT_OCALL */
+#define ENTER_RESUME 3 /* SCONCE_ENTER_RESUME */
 
 	.text
 	.global sim_enter
 	.hidden sim_enter
+	.hidden ethreads_in_exit
 	.type sim_enter,@function
 sim_enter:
 	push %rbp
@@ -28,13 +35,14 @@ sim_enter:
 	mov %rsi, %r12
 	mov %rdx, %r13
 	cmpq $0, T_FSGSBASE(%rbx)
-	jne 1f
+	jne .Lenter
 	/* No FSGSBASE: the enclave's FS comes from the host, via a call. */
 	mov $158, %eax
 	mov $0x1002, %edi
 	mov T_ENCL_FS(%rbx), %rsi
 	syscall
-1:	mov T_ENTRY(%rbx), %rax
+.Lenter:
+	mov T_ENTRY(%rbx), %rax
 	mov %r12, %rdi
 	mov %r13, %rsi
 	lea .Lback(%rip), %rcx
@@ -43,7 +51,35 @@ sim_enter:
 	mov (%rsp), %rbx
 	mov %rdi, T_EXIT_VALUE(%rbx)
 	mov %rax, %r12
+	/* An ocall the fast path can serve without the host's FS (no TLS):
+	 * serve it and resume, leaving the enclave's FS in place, which the
+	 * enclave then need not load again (slot_call.c). */
+	cmp $EXIT_OCALL, %eax
+	jne 5f
 	cmpq $0, T_FSGSBASE(%rbx)
+	je 5f
+	mov %rbx, %rdi
+	call slot_call_fast
+	cmp $1, %rax
+	jb 5f                       /* 0: the full path */
+	je 6f                       /* 1: served */
+	mov %rax, %r14              /* a plain call: make it here */
+	mov SLOT_NR(%r14), %rax
+	mov SLOT_ARGS(%r14), %rdi
+	mov SLOT_ARGS+8(%r14), %rsi
+	mov SLOT_ARGS+16(%r14), %rdx
+	mov SLOT_ARGS+24(%r14), %r10
+	mov SLOT_ARGS+32(%r14), %r8
+	mov SLOT_ARGS+40(%r14), %r9
+	syscall
+	mov %rax, SLOT_RET(%r14)
+	cmpq $0, T_EXIT_COUNTED(%rbx)
+	je 6f
+	lock subl $1, ethreads_in_exit(%rip)
+6:	mov $ENTER_RESUME, %r12d
+	xor %r13d, %r13d
+	jmp .Lenter
+5:	cmpq $0, T_FSGSBASE(%rbx)
 	je 2f
 	mov T_HOST_FS(%rbx), %rax
 	wrfsbase %rax

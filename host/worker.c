@@ -66,7 +66,7 @@ static void run_slot(uint64_t v)
 		__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
 		return;
 	}
-	slot_call(W.e, i, 0);
+	slot_call(W.e, i, NULL);
 	/* Free again before the enclave can see the result, so that its next
 	 * request finds a spinning worker instead of waking a sleeping one. */
 	__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);

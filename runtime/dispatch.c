@@ -37,7 +37,9 @@ static long refuse(long nr, const char *why)
 	return -ENOSYS;
 }
 
-static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+/* Serve a call inside, or return with *forward set for an ordinary
+ * forwarded call, which the caller makes itself (forward_here). */
+static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6, int *forward)
 {
 	/* The file-system shield first: it takes calls on protected paths
 	 * and descriptors (including file mmap and the commit at exit_group). */
@@ -106,8 +108,36 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 	case SYS_execveat:
 		return refuse(n, "a new program cannot be executed inside the enclave");
 	}
-	long a[6] = { a1, a2, a3, a4, a5, a6 };
-	return rt_forward(n, a);
+	*forward = 1;
+	return 0;
+}
+
+/*
+ * An ordinary forwarded call (rt_forward), with the exit made from the
+ * frame of __sconce_syscall: the host's system call leaves the CPU's
+ * return predictor empty, so each return to a frame older than the exit
+ * mispredicts (~7 ns each on this machine).  Exiting at the bottom of
+ * rt_forward's chain cost about six more of those than exiting here, one
+ * frame below the application's libc function; what runs after the exit
+ * (fw_complete, rt_call_end) makes fresh calls and predicts well.
+ */
+static inline __attribute__((always_inline)) long forward_here(long n, const long a[6])
+{
+	struct fw_call c;
+	long r;
+	rt_call_begin();
+	if (fw_prepare(&c, n, a, &r)) {
+		long h;
+		if (rt_host_prepare(n, c.h)) {
+			rt_exit_slot(rt_cur()->slot);
+			h = rt_host_exited();
+		} else {
+			h = rt_host_queued();
+		}
+		r = fw_complete(&c, h);
+	}
+	rt_call_end();
+	return rt_forward_after(n, a, r, c.asked);
 }
 
 /* Calls that Linux never restarts after a handler, whatever SA_RESTART
@@ -133,7 +163,12 @@ long __sconce_syscall(long n, long a1, long a2, long a3, long a4, long a5, long 
 	int nest = n != SYS_rt_sigsuspend && n != SYS_pause;
 	for (;;) {
 		t->syscall_depth += nest;
-		long r = serve(n, a1, a2, a3, a4, a5, a6);
+		int forward = 0;
+		long r = serve(n, a1, a2, a3, a4, a5, a6, &forward);
+		if (forward) {
+			long a[6] = { a1, a2, a3, a4, a5, a6 };
+			r = forward_here(n, a);
+		}
 		t->syscall_depth -= nest;
 		if (t->syscall_depth)
 			return r;

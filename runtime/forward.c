@@ -381,12 +381,8 @@ static long positioned_rest(long nr, const long args[6], long done)
 	return done;
 }
 
-long rt_forward(long nr, const long args[6])
+long rt_forward_after(long nr, const long args[6], long r, long asked)
 {
-	long asked = -1;
-	rt_call_begin();
-	long r = forward(nr, args, &asked);
-	rt_call_end();
 	if ((nr == SYS_pread64 || nr == SYS_pwrite64) && r > 0 && r == asked && asked < args[2])
 		r = positioned_rest(nr, args, r);
 	if (r == -EPIPE && raises_sigpipe(nr, args))
@@ -394,14 +390,22 @@ long rt_forward(long nr, const long args[6])
 	return r;
 }
 
-/* *asked: for a call that returns a length, the length asked of the host
- * (after shortening to the bounce buffer); otherwise left alone. */
-static long forward(long nr, const long args[6], long *asked)
+long rt_forward(long nr, const long args[6])
+{
+	long asked = -1;
+	rt_call_begin();
+	long r = forward(nr, args, &asked);
+	rt_call_end();
+	return rt_forward_after(nr, args, r, asked);
+}
+
+int fw_prepare(struct fw_call *c, long nr, const long args[6], long *ret)
 {
 	static uint64_t warned[8];
 	const struct syscall_spec *s = 0;
-	long a[6], h[6] = { 0 };
+	long *a = c->a, *h = c->h;
 
+	c->asked = -1;
 	if (nr >= 0 && (unsigned long)nr < rt_syscalls_count && rt_syscalls[nr].name)
 		s = &rt_syscalls[nr];
 	if (!s) {
@@ -409,11 +413,17 @@ static long forward(long nr, const long args[6], long *asked)
 			warned[nr / 64] |= 1ull << (nr % 64);
 			rt_log("unsupported system call %ld: returning ENOSYS", nr);
 		}
-		return -ENOSYS;
+		*ret = -ENOSYS;
+		return 0;
 	}
-	memcpy(a, args, sizeof(a));
-	if (s->special)
-		return fw_special(s, nr, a);
+	c->s = s;
+	c->nr = nr;
+	memcpy(a, args, sizeof(c->a));
+	if (s->special) {
+		*ret = fw_special(s, nr, a);
+		return 0;
+	}
+	memset(h, 0, sizeof(c->h));
 
 	/* The data buffer that may be shortened goes last, so it gets what
 	 * the fixed-size arguments leave of the bounce buffer. */
@@ -422,8 +432,10 @@ static long forward(long nr, const long args[6], long *asked)
 			if (clampable(s, &s->a[i]) != pass)
 				continue;
 			long r = marshal_arg(s, i, a, h);
-			if (r < 0)
-				return r;
+			if (r < 0) {
+				*ret = r;
+				return 0;
+			}
 		}
 	}
 	/* Plain values last: a length may just have been shortened. */
@@ -431,14 +443,21 @@ static long forward(long nr, const long args[6], long *asked)
 		if (s->a[i].kind == K_VAL)
 			h[i] = a[i];
 	if (s->ret == R_LEN)
-		*asked = a[s->ret_arg];
-	uint64_t floor_ns = clock_floor(s, a);
-	long ret = check_result(s, rt_host_syscall(nr, h), a);
+		c->asked = a[s->ret_arg];
+	c->floor_ns = clock_floor(s, a);
+	return 1;
+}
+
+long fw_complete(struct fw_call *c, long host_ret)
+{
+	const struct syscall_spec *s = c->s;
+	long *a = c->a, *h = c->h;
+	long ret = check_result(s, host_ret, a);
 	/* close releases the descriptor even when it reports an error (EINTR,
 	 * EIO): its epoll registrations go whatever the host answered, or the
 	 * host could later hand back the data of a connection the application
 	 * has freed. */
-	if (ret < 0 && nr == SYS_close)
+	if (ret < 0 && c->nr == SYS_close)
 		rt_epoll_closed((int)a[0]);
 	if (ret < 0)
 		return ret;
@@ -448,7 +467,20 @@ static long forward(long nr, const long args[6], long *asked)
 		fault |= unmarshal_arg(s, i, ret, a, h) < 0;
 	if (fault)
 		return -EFAULT;
-	return extra_checks(s, ret, a, h, floor_ns);
+	return extra_checks(s, ret, a, h, c->floor_ns);
+}
+
+/* *asked: for a call that returns a length, the length asked of the host
+ * (after shortening to the bounce buffer); otherwise left alone. */
+static long forward(long nr, const long args[6], long *asked)
+{
+	struct fw_call c;
+	long r;
+	if (fw_prepare(&c, nr, args, &r))
+		r = fw_complete(&c, rt_host_syscall(nr, c.h));
+	if (c.asked >= 0)
+		*asked = c.asked;
+	return r;
 }
 
 long fw_finish(const struct syscall_spec *s, long ret, const long *a)

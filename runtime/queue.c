@@ -258,24 +258,36 @@ static int exit_claim(void)
 	return 0;
 }
 
-long rt_host_syscall(long nr, const long args[6])
+/* Fill this thread's slot with the call.  Returns 1 when the call is to
+ * leave with this ethread (sync mode, or an adaptive exit claimed), and
+ * then the caller exits (rt_exit_slot) and reads the answer with
+ * rt_host_exited; 0 when it goes through the queues (rt_host_queued). */
+int rt_host_prepare(long nr, const long args[6])
 {
 	struct rt_thread *t = rt_cur();
-	int i = t->slot;
-	struct sconce_slot *s = &Q.slots[i];
+	struct sconce_slot *s = &Q.slots[t->slot];
 
 	s->nr = (uint64_t)nr;
 	for (int k = 0; k < 6; k++)
 		s->args[k] = (uint64_t)args[k];
 	s->bounce_used = t->bounce_used;
-	if (!rt.async || (rt.adaptive && exit_claim())) {
-		uint64_t a[6] = { (uint64_t)i };
-		RT_STAT(sync);
-		rt_ocall(SCONCE_OCALL_SLOT, a);
-		if (rt.async)
-			__atomic_fetch_sub(&in_exit, 1, __ATOMIC_RELAXED);
-		return result(t, s);
-	}
+	return !rt.async || (rt.adaptive && exit_claim());
+}
+
+long rt_host_exited(void)
+{
+	struct rt_thread *t = rt_cur();
+	if (rt.async)
+		__atomic_fetch_sub(&in_exit, 1, __ATOMIC_RELAXED);
+	return result(t, &Q.slots[t->slot]);
+}
+
+long rt_host_queued(void)
+{
+	struct rt_thread *t = rt_cur();
+	int i = t->slot;
+	struct sconce_slot *s = &Q.slots[i];
+
 	RT_STAT(async);
 	Q.owner[i] = t;
 	t->state = T_WAITING;
@@ -306,4 +318,12 @@ long rt_host_syscall(long nr, const long args[6])
 	}
 	rt_park();
 	return result(t, s);
+}
+
+long rt_host_syscall(long nr, const long args[6])
+{
+	if (!rt_host_prepare(nr, args))
+		return rt_host_queued();
+	rt_exit_slot(rt_cur()->slot);
+	return rt_host_exited();
 }

@@ -122,6 +122,12 @@ size_t rt_bounce_avail(void) RT_HIDDEN;
 /* Raw forwarded call: args must already point into untrusted memory.
  * The returned value is hostile and must be validated by the caller. */
 long rt_host_syscall(long nr, const long args[6]) RT_HIDDEN;
+/* rt_host_syscall in parts, for a caller that exits from its own frame
+ * (dispatch.c says why): prepare; then either rt_exit_slot and
+ * rt_host_exited, or rt_host_queued. */
+int rt_host_prepare(long nr, const long args[6]) RT_HIDDEN;
+long rt_host_exited(void) RT_HIDDEN;
+long rt_host_queued(void) RT_HIDDEN;
 
 /* Range checks against the enclave. */
 static inline int rt_inside(uintptr_t p, size_t n)
@@ -174,8 +180,43 @@ long rt_sys_getpid(void) RT_HIDDEN;
 #define RT_STAT(name) (rt_self()->st_##name++)
 void rt_publish_stats(void) RT_HIDDEN;
 
+/* Leave for the host to run request slot i (SCONCE_OCALL_SLOT), from the
+ * caller's own frame.  The host's system call empties the CPU's return
+ * predictor, so every return to a frame older than the exit mispredicts
+ * (~7 ns each here): the exit for an ordinary forwarded call is made in
+ * __sconce_syscall itself (dispatch.c), not at the bottom of a chain. */
+static inline __attribute__((always_inline)) void rt_exit_slot(int i)
+{
+	struct rt_ethread *self = rt_self();
+	struct sconce_frame *f = self->frame;
+	f->ocall = SCONCE_OCALL_SLOT;
+	f->nr = 0;
+	f->args[0] = (uint64_t)i;
+	for (int k = 1; k < 6; k++)
+		f->args[k] = 0;
+	self->st_sync++;
+	self->st_exits++;
+	rt_exit_ocall();
+}
+
 /* forward.c: table-driven marshalling of forwarded calls */
 long rt_forward(long nr, const long a[6]) RT_HIDDEN;
+/* rt_forward in parts (dispatch.c), between rt_call_begin and
+ * rt_call_end: fw_prepare marshals into the slot and returns 1 when the
+ * host call is ready, or 0 with *ret already the answer (an error, or a
+ * call that made its own host calls); fw_complete checks the host's answer
+ * and copies results back; rt_forward_after, after rt_call_end, finishes
+ * positioned transfers and raises SIGPIPE. */
+struct syscall_spec;
+struct fw_call {
+	const struct syscall_spec *s;
+	long nr, asked;
+	uint64_t floor_ns;
+	long a[6], h[6];
+};
+int fw_prepare(struct fw_call *c, long nr, const long args[6], long *ret) RT_HIDDEN;
+long fw_complete(struct fw_call *c, long host_ret) RT_HIDDEN;
+long rt_forward_after(long nr, const long args[6], long r, long asked) RT_HIDDEN;
 const char *rt_syscall_name(long nr) RT_HIDDEN;
 
 /* dispatch.c */
