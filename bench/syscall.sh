@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # System-call path benchmark: native vs sconce sync, async and adaptive (the
-# default), in one
-# run, alternating, each figure the median of $REPS runs, with ratios to
-# native.  Usage: bench/syscall.sh [extra sconce run options]
+# default), in one run, each figure the median of $REPS runs, with ratios
+# to native; then the floor of sim mode (a native call under the sim
+# backend's seccomp filter, bench/seccomp_floor.c) and thread hand-offs.
+# Usage: bench/syscall.sh [extra sconce run options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -10,6 +11,7 @@ REPS=${REPS:-5}
 mkdir -p $B/bench
 gcc -std=gnu11 -O2 -o $B/bench/syscall_native bench/syscall_bench.c -lpthread
 $B/bin/sconce-cc -O2 -o $B/bench/syscall_sconce bench/syscall_bench.c -lpthread
+gcc -std=gnu11 -O2 -Iinclude -iquote host -o $B/bench/seccomp_floor bench/seccomp_floor.c $B/host/seccomp.o
 gcc -std=gnu11 -O2 -o $B/bench/switch_native bench/switch_bench.c -lpthread
 $B/bin/sconce-cc -O2 -o $B/bench/switch_sconce bench/switch_bench.c -lpthread
 
@@ -42,6 +44,18 @@ measure "4 KiB pipe write+read" "ns/pair (lower is better)" pipe 50000
 for t in 1 2 8 64; do
 	measure "getppid, $t thread(s)" "calls/s (higher is better)" threads $t $((400000 / t))
 done
+
+# The floor of sim mode: a native getppid under the sim backend's seccomp
+# filter, which every host call of a sim process passes.  Alternated with
+# plain native runs.
+fl=(); nf=()
+for i in $(seq "$REPS"); do
+	nf+=("$($B/bench/syscall_native getppid 200000)")
+	fl+=("$($B/bench/seccomp_floor 200000)")
+done
+n=$(printf '%s\n' "${nf[@]}" | median); f=$(printf '%s\n' "${fl[@]}" | median)
+echo
+awk -v n="$n" -v f="$f" 'BEGIN { printf "%-40s %10.1f %10.1f  %6.2fx  %s\n", "getppid natively, plain / under sim'"'"'s filter", n, f, f / n, "ns (the floor of any call in sim)" }'
 
 # Thread hand-off: native kernel threads vs sconce user-level threads whose
 # switch changes FS with WRFSBASE or with an exit to the host.
