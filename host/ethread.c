@@ -81,6 +81,16 @@ static struct enclave *encl;
 static struct sim_thread threads[SCONCE_MAX_ETHREADS];
 static uint64_t entry_off;
 
+/* Ethreads now in an exit the workers must count (slot_call.c): they take
+ * no completions meanwhile.  One flag per ethread, each in its own line. */
+uint32_t ethreads_in_exit(void)
+{
+	uint32_t n = 0;
+	for (unsigned i = 0; encl && i < encl->lay.l.ethreads; i++)
+		n += (uint32_t)__atomic_load_n(&threads[i].in_exit, __ATOMIC_SEQ_CST);
+	return n;
+}
+
 static void *ethread_main(void *arg)
 {
 	struct sim_thread *t = arg;

@@ -24,12 +24,13 @@ struct sim_thread {
 	uint64_t fsgsbase;
 	uint64_t exit_value;
 	uint64_t exit_counted; /* the fast path counted this exit (slot_call.c) */
+	uint64_t in_exit;      /* 1 while in an exit counted for the workers */
 	unsigned index;
 	uint64_t gs;          /* the control page (OGSBASGX) */
 	void *altstack;
 	struct enclave *encl; /* for the exit fast path, which has no TLS */
 	struct slot_caller caller; /* found from the signal stack, not TLS */
-};
+} __attribute__((aligned(64))); /* in_exit: no line shared between ethreads */
 
 _Static_assert(offsetof(struct sim_thread, entry) == 0, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, host_fs) == 8, "sim_enter.S");
@@ -37,6 +38,7 @@ _Static_assert(offsetof(struct sim_thread, encl_fs) == 16, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, fsgsbase) == 24, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, exit_value) == 32, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, exit_counted) == 40, "sim_enter.S");
+_Static_assert(offsetof(struct sim_thread, in_exit) == 48, "sim_enter.S");
 
 struct enclave {
 	uint8_t *base;
@@ -87,7 +89,7 @@ uintptr_t slot_call_fast(struct sim_thread *t); /* from sim_enter.S, enclave FS 
 void slot_calls_inspected(void);         /* leak check or adversary: no fast path */
 void slot_interrupt(uint64_t i);
 void slot_interrupt_ethreads(void);
-uint32_t slot_ethreads_in_exit(void);
+uint32_t ethreads_in_exit(void); /* ethread.c: how many are in a counted exit */
 
 /* hostsig.c */
 int host_signals_start(struct enclave *e);

@@ -12,6 +12,7 @@
 #define T_FSGSBASE 24
 #define T_EXIT_VALUE 32
 #define T_EXIT_COUNTED 40
+#define T_IN_EXIT 48
 #define SLOT_NR 0      /* struct sconce_slot */
 #define SLOT_ARGS 8
 #define SLOT_RET 56
@@ -21,7 +22,6 @@
 	.text
 	.global sim_enter
 	.hidden sim_enter
-	.hidden ethreads_in_exit
 	.type sim_enter,@function
 sim_enter:
 	push %rbp
@@ -75,7 +75,7 @@ sim_enter:
 	mov %rax, SLOT_RET(%r14)
 	cmpq $0, T_EXIT_COUNTED(%rbx)
 	je 6f
-	lock subl $1, ethreads_in_exit(%rip)
+	movq $0, T_IN_EXIT(%rbx)     /* release: stores are not reordered */
 6:	mov $ENTER_RESUME, %r12d
 	xor %r13d, %r13d
 	jmp .Lenter

@@ -40,8 +40,6 @@ struct runner {
 
 static struct runner *runners;
 static uint64_t nrunners;
-/* Ethreads now in a synchronous exit: they take no completions meanwhile. */
-uint32_t ethreads_in_exit __attribute__((visibility("hidden"))); /* and sim_enter.S */
 static pid_t pid;
 /* A worker's record; an ethread's lives in its sim_thread, reachable
  * without TLS, since it may run calls with the enclave's FS loaded. */
@@ -126,19 +124,17 @@ NO_TLS static long interruptible_call(uint64_t i, long nr, const uint64_t a[6],
 	return ret;
 }
 
-uint32_t slot_ethreads_in_exit(void)
+/* An ethread leaves for a call of its own, and says so in its flag (a
+ * counter shared by the ethreads moved its line between cores twice per
+ * call).  If completions wait and every other ethread sleeps, one must
+ * wake to take them: a worker that pushed one just before saw this
+ * ethread still counted as active; the fence pairs with the worker's.
+ * No TLS here (the fast path runs this with the enclave's FS): the wake is
+ * a raw system call, not glibc's syscall(), which sets errno. */
+NO_TLS static void exit_begin(struct enclave *e, struct sim_thread *t)
 {
-	return __atomic_load_n(&ethreads_in_exit, __ATOMIC_SEQ_CST);
-}
-
-/* An ethread leaves for a call of its own.  If completions wait and every
- * other ethread sleeps, one must wake to take them: a worker that pushed
- * one just before saw this ethread still counted as active.  No TLS here
- * (the fast path runs this with the enclave's FS): the wake is a raw
- * system call, not glibc's syscall(), which sets errno. */
-NO_TLS static void exit_begin(struct enclave *e)
-{
-	__atomic_add_fetch(&ethreads_in_exit, 1, __ATOMIC_SEQ_CST);
+	t->in_exit = 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	struct sconce_control *ctl = (struct sconce_control *)(e->shared + e->boot->control_off);
 	struct sconce_ring *done = (struct sconce_ring *)(e->shared + e->boot->complete_off);
 	if (__atomic_load_n(&ctl->ethreads_idle, __ATOMIC_SEQ_CST) &&
@@ -157,7 +153,7 @@ void slot_call(struct enclave *e, uint64_t i, struct sim_thread *ethread)
 	if (!c->tid)
 		c->tid = (pid_t)syscall(SYS_gettid);
 	if (counted)
-		exit_begin(e);
+		exit_begin(e, ethread);
 	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
 	long nr = (long)s->nr;
 	leak_check(e, i);
@@ -169,7 +165,7 @@ void slot_call(struct enclave *e, uint64_t i, struct sim_thread *ethread)
 		s->ret = host_syscall(nr, s->args);
 	adversary_result(e, i);
 	if (counted)
-		__atomic_sub_fetch(&ethreads_in_exit, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&ethread->in_exit, 0, __ATOMIC_RELEASE);
 }
 
 /* Slots whose requests and results the host inspects or changes (the
@@ -217,7 +213,7 @@ NO_TLS uintptr_t slot_call_fast(struct sim_thread *t)
 		return 0;
 	int counted = (e->boot->flags & SCONCE_BOOT_ASYNC) != 0;
 	if (counted)
-		exit_begin(e);
+		exit_begin(e, t);
 	if (!sconce_call_interruptible(nr)) {
 		/* sim_enter makes the call and ends the count */
 		t->exit_counted = (uint64_t)counted;
@@ -225,7 +221,7 @@ NO_TLS uintptr_t slot_call_fast(struct sim_thread *t)
 	}
 	s->ret = interruptible_call(i, nr, s->args, &t->caller, 1);
 	if (counted)
-		__atomic_sub_fetch(&ethreads_in_exit, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&t->in_exit, 0, __ATOMIC_RELEASE);
 	return 1;
 }
 

@@ -82,7 +82,7 @@ static void run_slot(uint64_t v)
 	 * a thread that finds nothing to do. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	uint32_t idle = __atomic_load_n(&W.ctl->ethreads_idle, __ATOMIC_SEQ_CST);
-	if (idle && idle + slot_ethreads_in_exit() >= W.ethreads) {
+	if (idle && idle + ethreads_in_exit() >= W.ethreads) {
 		__atomic_add_fetch(&W.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
 		futex_wake(&W.ctl->wake_seq, 1);
 	}

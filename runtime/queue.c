@@ -15,7 +15,10 @@
 #include <string.h>
 #include "sched.h"
 
-enum { SLOT_FREE = 0, SLOT_BUSY, SLOT_SUBMITTED };
+/* A slot's request is SUBMITTED from the push on the submission ring to
+ * its completion, and IDLE otherwise (free, or in a synchronous call):
+ * only a submitted request may complete. */
+enum { SLOT_IDLE = 0, SLOT_SUBMITTED };
 
 static struct {
 	struct sconce_slot *slots;
@@ -57,15 +60,15 @@ void rt_queue_init(void)
 	Q.nfree = Q.n;
 }
 
-static void lock(void)
+static void lock(volatile int *l)
 {
-	while (__atomic_exchange_n(&Q.lock, 1, __ATOMIC_ACQUIRE))
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
 		__builtin_ia32_pause();
 }
 
-static void unlock(void)
+static void unlock(volatile int *l)
 {
-	__atomic_store_n(&Q.lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
 /* ---- the ring (Vyukov's bounded MPMC queue) ---- */
@@ -122,20 +125,77 @@ static int ring_pop(struct sconce_ring *r, uint64_t *v)
 
 /* ---- slots ---- */
 
+/*
+ * Each ethread keeps a few free slots of its own, so that taking and
+ * returning one touches no shared lock: with several ethreads making calls
+ * at once, the one global lock's cache line moved between cores twice per
+ * call (a sixth of the time of two threads calling getppid).  The global
+ * stack refills and drains the caches in batches.  Each cache has a lock
+ * that only its owner takes in the common case (so its line stays in the
+ * owner's cache); when the global stack runs dry, a thread takes from
+ * another ethread's cache, so a slot never sits idle in a sleeping
+ * ethread's cache while a thread waits for one.  Lock order: a cache,
+ * then the global stack; never two caches.
+ */
+#define CACHE_MAX 8
+#define CACHE_BATCH 4
+
+static struct slot_cache {
+	volatile int lock;
+	uint32_t n;
+	uint32_t slot[CACHE_MAX];
+} __attribute__((aligned(64))) caches[SCONCE_MAX_ETHREADS];
+
+static struct slot_cache *own_cache(void)
+{
+	return &caches[rt_self()->index % SCONCE_MAX_ETHREADS];
+}
+
+/* With c locked: move up to a batch from the global stack into c. */
+static void refill(struct slot_cache *c)
+{
+	lock(&Q.lock);
+	while (Q.nfree && c->n < CACHE_BATCH)
+		c->slot[c->n++] = Q.free[--Q.nfree];
+	unlock(&Q.lock);
+}
+
+/* With c locked and full: move a batch back to the global stack. */
+static void drain(struct slot_cache *c)
+{
+	lock(&Q.lock);
+	while (c->n > CACHE_MAX - CACHE_BATCH)
+		Q.free[Q.nfree++] = c->slot[--c->n];
+	unlock(&Q.lock);
+}
+
+static int take_cached(struct slot_cache *c, int refilling)
+{
+	int slot = -1;
+	lock(&c->lock);
+	if (!c->n && refilling)
+		refill(c);
+	if (c->n)
+		slot = (int)c->slot[--c->n];
+	unlock(&c->lock);
+	return slot;
+}
+
 void rt_call_begin(void)
 {
 	struct rt_thread *t = rt_cur();
 	if (t->slot >= 0)
 		rt_fatal("nested host call");
 	for (;;) {
-		lock();
-		if (Q.nfree) {
-			t->slot = (int)Q.free[--Q.nfree];
-			Q.state[t->slot] = SLOT_BUSY;
-			unlock();
+		struct slot_cache *own = own_cache();
+		int slot = take_cached(own, 1);
+		for (uint32_t k = 0; slot < 0 && k < rt.layout->ethreads; k++)
+			if (&caches[k] != own)
+				slot = take_cached(&caches[k], 0);
+		if (slot >= 0) {
+			t->slot = slot;
 			break;
 		}
-		unlock();
 		rt_yield(); /* all slots in flight: let their owners finish */
 		__builtin_ia32_pause();
 	}
@@ -145,10 +205,12 @@ void rt_call_begin(void)
 void rt_call_end(void)
 {
 	struct rt_thread *t = rt_cur();
-	lock();
-	Q.state[t->slot] = SLOT_FREE;
-	Q.free[Q.nfree++] = (uint32_t)t->slot;
-	unlock();
+	struct slot_cache *c = own_cache();
+	lock(&c->lock);
+	if (c->n == CACHE_MAX)
+		drain(c);
+	c->slot[c->n++] = (uint32_t)t->slot;
+	unlock(&c->lock);
 	t->slot = -1;
 }
 
@@ -205,7 +267,7 @@ int rt_poll_completions(void)
 		if (gen != RT_READ_ONCE(slot_gen[v]))
 			rt_security_fail("completion queue", "replayed response for an earlier request");
 		uint8_t expected = SLOT_SUBMITTED;
-		if (!__atomic_compare_exchange_n(&Q.state[v], &expected, SLOT_BUSY, 0,
+		if (!__atomic_compare_exchange_n(&Q.state[v], &expected, SLOT_IDLE, 0,
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			rt_security_fail("completion queue", "response for a slot with no request");
 		struct rt_thread *t = Q.owner[v];
@@ -245,16 +307,44 @@ static long result(struct rt_thread *t, struct sconce_slot *s)
  * (its completion would need an ethread), no thread waiting for a
  * deadline.  A thread woken later by a running thread is queued by that
  * thread's ethread, which runs it.
+ *
+ * Which ethreads are in such an exit is a flag per ethread, each in a
+ * cache line of its own, not a shared counter: with several ethreads
+ * calling at once, a counter's line moved between cores twice per call.
+ * A claim sets its flag, fences, and looks for another ethread whose flag
+ * is clear, starting with the one found last time (usually an idle one,
+ * whose line does not move).  As with Dekker's algorithm, of ethreads
+ * claiming at the same time at least the last to fence sees all the
+ * others' flags, so they cannot all leave on the strength of each other.
  */
-static uint32_t in_exit; /* ethreads now in an adaptive exit */
+static struct {
+	volatile uint32_t v;
+	uint32_t last_out; /* the ethread found outside last time */
+} __attribute__((aligned(64))) exiting[SCONCE_MAX_ETHREADS];
+
+static unsigned own_index(void)
+{
+	return (unsigned)(rt_self()->index % SCONCE_MAX_ETHREADS);
+}
 
 static int exit_claim(void)
 {
-	uint32_t n = __atomic_add_fetch(&in_exit, 1, __ATOMIC_RELAXED);
-	if (n < rt.layout->ethreads ||
-	    (!rt_have_runnable() && !RT_READ_ONCE(Q.outstanding) && !rt_timers_armed()))
+	unsigned me = own_index(), n = rt.layout->ethreads;
+	exiting[me].v = 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	unsigned last = exiting[me].last_out;
+	if (last != me && last < n && !exiting[last].v)
 		return 1;
-	__atomic_fetch_sub(&in_exit, 1, __ATOMIC_RELAXED);
+	for (unsigned k = n - 1; k > 0; k--) {
+		unsigned j = (me + k) % n;
+		if (!exiting[j].v) {
+			exiting[me].last_out = j;
+			return 1;
+		}
+	}
+	if (!rt_have_runnable() && !RT_READ_ONCE(Q.outstanding) && !rt_timers_armed())
+		return 1;
+	exiting[me].v = 0;
 	return 0;
 }
 
@@ -278,7 +368,7 @@ long rt_host_exited(void)
 {
 	struct rt_thread *t = rt_cur();
 	if (rt.async)
-		__atomic_fetch_sub(&in_exit, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&exiting[own_index()].v, 0, __ATOMIC_RELEASE);
 	return result(t, &Q.slots[t->slot]);
 }
 

@@ -5,6 +5,9 @@
  *   timer:    a nanosleep (the sleeper waits on the in-enclave timer queue)
  *   hostcall: a poll() with a timeout (a host call of its own in flight)
  *   futex:    a condition wait, signalled by a third thread after a sleep
+ *   two:      a nanosleep, while another thread already blocks in a read
+ *             of its own (with two ethreads, that one holds the other
+ *             ethread: the count of ethreads in exits must see it)
  * If the read left with the ethread in any of these states, the writer
  * could never run and the program would hang (the test's timeout).
  * Each case runs 20 rounds; stdout is the same natively and in sconce.
@@ -18,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int pfd[2];
+static int pfd[2], pfd2[2];
 static volatile int started;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -76,6 +79,40 @@ static void *signaller(void *arg)
 	return 0;
 }
 
+static void *second_reader(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&started, 1, __ATOMIC_SEQ_CST);
+	char c = 0;
+	CHECK(read(pfd2[0], &c, 1) == 1 && c == 's', "two: the other reader's read");
+	return 0;
+}
+
+static void *writes_both(void *arg)
+{
+	(void)arg;
+	pause_ms(20);
+	put('2');
+	char c = 's';
+	REQUIRE(write(pfd2[1], &c, 1) == 1, "write to the second pipe");
+	return 0;
+}
+
+static void two_blocked(void)
+{
+	pthread_t r, w;
+	started = 0;
+	REQUIRE(pthread_create(&r, 0, second_reader, 0) == 0, "two: create the other reader");
+	while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST))
+		sched_yield();
+	pause_ms(5); /* the other reader is now in its read */
+	REQUIRE(pthread_create(&w, 0, writes_both, 0) == 0, "two: create the writer");
+	char c = 0;
+	CHECK(read(pfd[0], &c, 1) == 1 && c == '2', "two: read what the writer wrote");
+	pthread_join(w, 0);
+	pthread_join(r, 0);
+}
+
 static void round_trip(const char *name, void *(*writer)(void *), char want)
 {
 	pthread_t w, s = 0;
@@ -97,12 +134,14 @@ static void round_trip(const char *name, void *(*writer)(void *), char want)
 
 int main(void)
 {
-	REQUIRE(pipe(pfd) == 0, "pipe");
+	REQUIRE(pipe(pfd) == 0 && pipe(pfd2) == 0, "pipes");
 	for (int i = 0; i < 20; i++) {
 		round_trip("timer", after_timer, 't');
 		round_trip("hostcall", after_hostcall, 'h');
 		round_trip("futex", after_condvar, 'f');
+		two_blocked();
 	}
-	printf("60 reads woken by a timer, a host call and a condition variable\n");
+	printf("80 reads woken by a timer, a host call, a condition variable, "
+	       "and a timer beside another blocked read\n");
 	return check_failures != 0;
 }
