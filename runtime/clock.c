@@ -104,6 +104,18 @@ static long refresh(long id, struct clk *c)
 	return 0;
 }
 
+/* RESYNC_NS in TSC ticks, computed once: the conversion divides a
+ * 128-bit product, too slow for every read of a clock that Redis reads
+ * around each command. */
+static uint64_t resync_ticks(void)
+{
+	static uint64_t ticks;
+	uint64_t t = RT_READ_ONCE(ticks);
+	if (!t)
+		RT_WRITE_ONCE(ticks, t = rt_ns_to_tsc(RESYNC_NS));
+	return t;
+}
+
 /* The clock's value in ns, or -errno. */
 static long read_clock(long id, int64_t *out)
 {
@@ -121,7 +133,7 @@ static long read_clock(long id, int64_t *out)
 			continue;
 		uint64_t now = rt_tsc();
 		int64_t v;
-		if (!rate || now < tsc0 || now - tsc0 >= rt_ns_to_tsc(RESYNC_NS)) {
+		if (!rate || now < tsc0 || now - tsc0 >= resync_ticks()) {
 			/* One thread refreshes; the others extrapolate from the
 			 * old base meanwhile (or, with none yet, ask the host). */
 			if (!__atomic_exchange_n(&c->refreshing, 1, __ATOMIC_ACQUIRE)) {

@@ -88,7 +88,12 @@ void rt_for_each_thread(void (*fn)(struct rt_thread *, void *), void *ctx) RT_HI
 RT_NORETURN void rt_thread_exit(void) RT_HIDDEN;
 
 /* timer.c: TSC-based time, for timeouts only (never for security) */
-uint64_t rt_tsc(void) RT_HIDDEN;
+static inline uint64_t rt_tsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
 uint64_t rt_ns_to_tsc(uint64_t ns) RT_HIDDEN;
 uint64_t rt_tsc_to_ns(uint64_t tsc) RT_HIDDEN;
 void rt_timer_add(struct rt_thread *t, uint64_t deadline) RT_HIDDEN;

@@ -25,13 +25,6 @@ static void unlock(void)
 	__atomic_store_n(&T.lock, 0, __ATOMIC_RELEASE);
 }
 
-uint64_t rt_tsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 uint64_t rt_ns_to_tsc(uint64_t ns)
 {
 	return (uint64_t)((unsigned __int128)ns * rt.boot.tsc_khz / 1000000);
