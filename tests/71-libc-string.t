@@ -4,7 +4,9 @@
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
-plan 5
-build_prog strcase
-run_both strcase
+plan 10
+for p in strcase memcopy; do
+	build_prog "$p"
+	run_both "$p"
+done
 done_testing
