@@ -81,6 +81,21 @@ static struct enclave *encl;
 static struct sim_thread threads[SCONCE_MAX_ETHREADS];
 static uint64_t entry_off;
 
+/* The ethread whose signal stack holds ss_sp, or NULL.  Called from a
+ * signal handler that may run with the enclave's FS: no TLS, and nothing
+ * is read through ss_sp itself. */
+__attribute__((no_sanitize("address", "undefined")))
+struct sim_thread *ethread_of_altstack(const void *ss_sp)
+{
+	uintptr_t p = (uintptr_t)ss_sp;
+	for (unsigned i = 0; encl && i < encl->lay.l.ethreads; i++) {
+		uintptr_t a = (uintptr_t)threads[i].altstack;
+		if (a && p >= a && p < a + ALTSTACK_SIZE)
+			return &threads[i];
+	}
+	return NULL;
+}
+
 /* Ethreads now in an exit the workers must count (slot_call.c): they take
  * no completions meanwhile.  One flag per ethread, each in its own line. */
 uint32_t ethreads_in_exit(void)

@@ -90,6 +90,7 @@ void slot_calls_inspected(void);         /* leak check or adversary: no fast pat
 void slot_interrupt(uint64_t i);
 void slot_interrupt_ethreads(void);
 uint32_t ethreads_in_exit(void); /* ethread.c: how many are in a counted exit */
+struct sim_thread *ethread_of_altstack(const void *ss_sp); /* ethread.c */
 
 /* hostsig.c */
 int host_signals_start(struct enclave *e);

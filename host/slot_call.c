@@ -54,9 +54,8 @@ extern HIDDEN char slot_syscall_cancel[];
 
 /* May run on an ethread with the enclave's FS loaded (inside the enclave,
  * after a late interrupt, or in the exit fast path), so no TLS there: an
- * ethread has a signal stack with its sim_thread at the base, and the
- * kernel reports that stack in the context; a worker has none and never
- * runs enclave code. */
+ * ethread is found by the signal stack the kernel reports in the context;
+ * a worker is not an ethread and never runs enclave code. */
 __attribute__((no_sanitize("address", "undefined")))
 static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 {
@@ -68,8 +67,11 @@ static void on_interrupt(int sig, siginfo_t *si, void *ucv)
 		return;
 	struct slot_caller *c = &me;
 	if (!(uc->uc_stack.ss_flags & SS_DISABLE)) {
-		uintptr_t base = (uintptr_t)uc->uc_stack.ss_sp & ~(uintptr_t)(ALTSTACK_SIZE - 1);
-		c = &(*(struct sim_thread **)base)->caller;
+		/* Another runtime (ASan) may give workers a signal stack too:
+		 * look the stack up among the ethreads', never read through it. */
+		struct sim_thread *t = ethread_of_altstack(uc->uc_stack.ss_sp);
+		if (t)
+			c = &t->caller;
 	}
 	if (c->cancel == c->token)
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)slot_syscall_cancel;
