@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "adversary.h"
 #include "queue.h"
@@ -114,6 +115,18 @@ static void clock_backwards(struct enclave *e, struct sconce_slot *s, uint64_t i
 	}
 }
 
+/* Not a lie but a delay: every other clock reading is answered 5 ms late,
+ * as when the host thread loses its CPU right after the call.  The
+ * enclave's clocks must stay consistent (tests/70-time-ids-random.t). */
+static void slow_clock(struct enclave *e, struct sconce_slot *s, uint64_t i)
+{
+	(void)e; (void)s; (void)i;
+	if (hits % 2 == 0) {
+		struct timespec ts = { 0, 5000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void pointer_into_enclave(struct enclave *e, struct sconce_slot *s, uint64_t i)
 {
 	(void)i;
@@ -198,6 +211,7 @@ static const struct adv_case cases[] = {
 	{ "epoll-count", "epoll_pwait returns more events than maxevents", SYS_epoll_pwait, 0, epoll_count },
 	{ "epoll-foreign-fd", "epoll_pwait reports a descriptor that was never registered", SYS_epoll_pwait, 0, epoll_foreign },
 	{ "clock-backwards", "CLOCK_MONOTONIC goes back to zero", SYS_clock_gettime, 0, clock_backwards },
+	{ "slow-clock", "every other clock_gettime is answered 5 ms late (a delay, not a lie)", SYS_clock_gettime, 0, slow_clock },
 	{ "recvmsg-pointer", "recvmsg points the message header's name into the enclave", SYS_recvmsg, 0, pointer_into_enclave },
 	{ "double-fetch", "read's result and data keep changing after the answer", SYS_read, 0, double_fetch },
 	{ "unsolicited-completion", "a completion for a slot with no request", -1, 1, no_lie },

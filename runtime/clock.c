@@ -6,7 +6,10 @@
  * reading (the base) plus the TSC ticks since, converted at a rate learnt
  * from successive bases.  A base older than RESYNC_NS is refreshed by one
  * forwarded call, which also passes the usual checks on host clocks
- * (forward.c: in range, monotonic clocks never going back).
+ * (forward.c: in range, monotonic clocks never going back).  A reading is
+ * placed in the middle of the TSC window around its call, so a refresh
+ * keeps the narrowest of up to three and keeps the old base over a loose
+ * one (a preempted call would put the clock off by half its length).
  *
  * Readings of one clock never go backwards across a refresh: a small step
  * back (the extrapolation ran ahead) holds the clock still until it
@@ -24,6 +27,15 @@
 #define RESYNC_NS 200000000ull  /* refresh a base after 0.2 s */
 #define STEP_BACK_NS 10000000ll /* hold the clock rather than step back less than this */
 #define RATE_SHIFT 32
+/* A host reading is placed at the middle of the TSC window around its
+ * call, so it is off by up to half that window.  A call normally takes a
+ * microsecond; one whose thread lost its CPU meanwhile takes milliseconds
+ * on a loaded machine, and a base from it would put this clock
+ * milliseconds off the others. */
+#define NARROW_NS 20000ull      /* a reading this precise needs no retry */
+#define WIDE_NS 200000ull       /* keep the old base over a reading this loose */
+#define READ_TRIES 3
+#define RETRY_NS 1000000ull     /* after a loose reading, try again this much later */
 
 struct clk {
 	volatile uint32_t seq;    /* odd while a refresh writes */
@@ -34,6 +46,7 @@ struct clk {
 	int64_t last;             /* latest value returned */
 	uint64_t prev_tsc;        /* the base before, for the rate */
 	int64_t prev_ns;
+	uint64_t retry_tsc;       /* no refresh before this TSC (a loose reading) */
 };
 
 /* REALTIME, MONOTONIC, MONOTONIC_RAW, REALTIME_COARSE, MONOTONIC_COARSE,
@@ -56,30 +69,43 @@ static int64_t extrapolate(uint64_t tsc0, int64_t ns0, uint64_t tsc, uint64_t ra
 	return ns0 + (int64_t)(((unsigned __int128)(tsc - tsc0) * rate) >> RATE_SHIFT);
 }
 
-/* The host's reading of clock id in ns (checked by rt_forward), and the
- * TSC at about the moment it was taken. */
-static long host_reading(long id, int64_t *ns, uint64_t *tsc)
+/* The host's reading of clock id in ns (checked by rt_forward), the TSC
+ * at about the moment it was taken, and the width of the window it was
+ * taken in (TSC ticks): the narrowest of up to READ_TRIES readings. */
+static long host_reading(long id, int64_t *ns, uint64_t *tsc, uint64_t *window)
 {
-	struct timespec ts;
-	long a[6] = { id, (long)&ts };
-	uint64_t t0 = rt_tsc();
-	long r = rt_forward(SYS_clock_gettime, a);
-	uint64_t t1 = rt_tsc();
-	if (r < 0)
-		return r;
-	*ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	*tsc = t0 + (t1 - t0) / 2; /* the host read somewhere in between */
+	uint64_t narrow = rt_ns_to_tsc(NARROW_NS);
+	*window = UINT64_MAX;
+	for (int k = 0; k < READ_TRIES && *window > narrow; k++) {
+		struct timespec ts;
+		long a[6] = { id, (long)&ts };
+		uint64_t t0 = rt_tsc();
+		long r = rt_forward(SYS_clock_gettime, a);
+		uint64_t t1 = rt_tsc();
+		if (r < 0)
+			return r;
+		if (t1 - t0 < *window) {
+			*window = t1 - t0;
+			*ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+			*tsc = t0 + (t1 - t0) / 2; /* the host read somewhere in between */
+		}
+	}
 	return 0;
 }
 
-/* One forwarded reading becomes the new base. */
+/* One forwarded reading becomes the new base; returns 1 when it was too
+ * loose to replace the one there is (the next refresh is put off). */
 static long refresh(long id, struct clk *c)
 {
 	int64_t ns;
-	uint64_t tsc;
-	long r = host_reading(id, &ns, &tsc);
+	uint64_t tsc, window;
+	long r = host_reading(id, &ns, &tsc, &window);
 	if (r < 0)
 		return r;
+	if (c->rate && window > rt_ns_to_tsc(WIDE_NS)) {
+		RT_WRITE_ONCE(c->retry_tsc, rt_tsc() + rt_ns_to_tsc(RETRY_NS));
+		return 1;
+	}
 	uint64_t nominal = nominal_rate(), rate = c->rate ? c->rate : nominal;
 	/* Learn the rate over at least RESYNC_NS; a clock that moved more
 	 * than 1% off the TSC was set, not drifting: keep the old rate. */
@@ -133,15 +159,18 @@ static long read_clock(long id, int64_t *out)
 			continue;
 		uint64_t now = rt_tsc();
 		int64_t v;
-		if (!rate || now < tsc0 || now - tsc0 >= resync_ticks()) {
+		if (!rate || now < tsc0 ||
+		    (now - tsc0 >= resync_ticks() && now >= RT_READ_ONCE(c->retry_tsc))) {
 			/* One thread refreshes; the others extrapolate from the
-			 * old base meanwhile (or, with none yet, ask the host). */
+			 * old base meanwhile (or, with none yet, ask the host).
+			 * A refresh that kept the old base extrapolates too. */
 			if (!__atomic_exchange_n(&c->refreshing, 1, __ATOMIC_ACQUIRE)) {
 				long r = refresh(id, c);
 				__atomic_store_n(&c->refreshing, 0, __ATOMIC_RELEASE);
 				if (r < 0)
 					return r;
-				continue;
+				if (r == 0)
+					continue;
 			}
 		}
 		if (rate) {
@@ -150,8 +179,8 @@ static long read_clock(long id, int64_t *out)
 			/* No base yet and another thread is getting the first
 			 * (perhaps parked in the host call): ask the host for
 			 * this reading, never spin on it. */
-			uint64_t unused;
-			long r = host_reading(id, &v, &unused);
+			uint64_t unused, window;
+			long r = host_reading(id, &v, &unused, &window);
 			if (r < 0)
 				return r;
 		}

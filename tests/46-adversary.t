@@ -38,8 +38,9 @@ else
 	not_ok "--adversary is refused without SCONCE_ALLOW_ADVERSARY=1"; diag_file "$RUN_ERR"
 fi
 listed=$("$SCONCE" run --adversary=list | awk '{print $1}' | sort | tr '\n' ' ')
-# torn-fspf is a crash, not a lie: tests/54-fs-crash.t uses it
-mine=$(for e in "${expect[@]}" double-fetch torn-fspf; do echo "${e%%;*}"; done | sort | tr '\n' ' ')
+# torn-fspf is a crash, not a lie: tests/54-fs-crash.t uses it; slow-clock
+# a delay: tests/70-time-ids-random.t
+mine=$(for e in "${expect[@]}" double-fetch torn-fspf slow-clock; do echo "${e%%;*}"; done | sort | tr '\n' ' ')
 [ "$listed" = "$mine" ] && ok "--adversary=list lists every case, one per line, all tested here" ||
 	{ not_ok "--adversary=list lists every case, one per line, all tested here"; diag "listed: $listed"; diag "tested: $mine"; }
 SCONCE_OPTS=()
