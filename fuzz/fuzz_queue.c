@@ -237,7 +237,7 @@ long rt_ocall(uint64_t code, const uint64_t args[6])
 	return 0;
 }
 
-/* The synchronous exit (rt_exit_slot): never taken, every call queues. */
+/* The synchronous exit (rt_host_call): never taken, every call queues. */
 void rt_exit_ocall(void)
 {
 	BUG("a call left with its ethread instead of queueing");

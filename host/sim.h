@@ -25,6 +25,7 @@ struct sim_thread {
 	uint64_t exit_value;
 	uint64_t exit_counted; /* the fast path counted this exit (slot_call.c) */
 	uint64_t in_exit;      /* 1 while in an exit counted for the workers */
+	uint64_t exit_nr;      /* the fast path's call, read once from the slot */
 	unsigned index;
 	uint64_t gs;          /* the control page (OGSBASGX) */
 	void *altstack;
@@ -39,6 +40,7 @@ _Static_assert(offsetof(struct sim_thread, fsgsbase) == 24, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, exit_value) == 32, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, exit_counted) == 40, "sim_enter.S");
 _Static_assert(offsetof(struct sim_thread, in_exit) == 48, "sim_enter.S");
+_Static_assert(offsetof(struct sim_thread, exit_nr) == 56, "sim_enter.S");
 
 struct enclave {
 	uint8_t *base;

@@ -13,8 +13,8 @@
 #define T_EXIT_VALUE 32
 #define T_EXIT_COUNTED 40
 #define T_IN_EXIT 48
-#define SLOT_NR 0      /* struct sconce_slot */
-#define SLOT_ARGS 8
+#define T_EXIT_NR 56
+#define SLOT_ARGS 8    /* struct sconce_slot */
 #define SLOT_RET 56
 #define EXIT_OCALL 1   /* SCONCE_EXIT_OCALL */
 #define ENTER_RESUME 3 /* SCONCE_ENTER_RESUME */
@@ -64,7 +64,7 @@ sim_enter:
 	jb 5f                       /* 0: the full path */
 	je 6f                       /* 1: served */
 	mov %rax, %r14              /* a plain call: make it here */
-	mov SLOT_NR(%r14), %rax
+	mov T_EXIT_NR(%rbx), %rax   /* the number slot_call_fast checked */
 	mov SLOT_ARGS(%r14), %rdi
 	mov SLOT_ARGS+8(%r14), %rsi
 	mov SLOT_ARGS+16(%r14), %rdx

@@ -157,7 +157,7 @@ void slot_call(struct enclave *e, uint64_t i, struct sim_thread *ethread)
 	if (counted)
 		exit_begin(e, ethread);
 	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
-	long nr = (long)s->nr;
+	long nr = (long)__atomic_load_n(&s->nr, __ATOMIC_RELAXED); /* once */
 	leak_check(e, i);
 	if (ocall_refused(nr))
 		s->ret = -ENOSYS;
@@ -195,7 +195,6 @@ void slot_calls_inspected(void)
  * host signal handlers restore the host FS themselves (sim_signal_entry),
  * as they must when they interrupt enclave code.
  */
-_Static_assert(offsetof(struct sconce_slot, nr) == 0, "sim_enter.S");
 _Static_assert(offsetof(struct sconce_slot, args) == 8, "sim_enter.S");
 _Static_assert(offsetof(struct sconce_slot, ret) == 56, "sim_enter.S");
 
@@ -206,18 +205,21 @@ NO_TLS uintptr_t slot_call_fast(struct sim_thread *t)
 		(const struct sconce_frame *)(e->shared + e->boot->frames_off) + t->index;
 	if (f->ocall != SCONCE_OCALL_SLOT || inspected)
 		return 0;
-	uint64_t i = f->args[0];
+	uint64_t i = __atomic_load_n(&f->args[0], __ATOMIC_RELAXED); /* once */
 	if (i >= e->boot->nslots)
 		return 0;
 	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
-	long nr = (long)s->nr;
+	long nr = (long)__atomic_load_n(&s->nr, __ATOMIC_RELAXED);
 	if (ocall_refused(nr))
 		return 0;
 	int counted = (e->boot->flags & SCONCE_BOOT_ASYNC) != 0;
 	if (counted)
 		exit_begin(e, t);
 	if (!sconce_call_interruptible(nr)) {
-		/* sim_enter makes the call and ends the count */
+		/* sim_enter makes the call and ends the count; it takes the
+		 * number checked here, not the slot's again (the enclave may
+		 * have rewritten it meanwhile) */
+		t->exit_nr = (uint64_t)nr;
 		t->exit_counted = (uint64_t)counted;
 		return (uintptr_t)s;
 	}

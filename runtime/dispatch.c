@@ -126,16 +126,8 @@ static inline __attribute__((always_inline)) long forward_here(long n, const lon
 	struct fw_call c;
 	long r;
 	rt_call_begin();
-	if (fw_prepare(&c, n, a, &r)) {
-		long h;
-		if (rt_host_prepare(n, c.h)) {
-			rt_exit_slot(rt_cur()->slot);
-			h = rt_host_exited();
-		} else {
-			h = rt_host_queued();
-		}
-		r = fw_complete(&c, h);
-	}
+	if (fw_prepare(&c, n, a, &r))
+		r = fw_complete(&c, rt_host_call(n, c.h));
 	rt_call_end();
 	return rt_forward_after(n, a, r, c.asked);
 }

@@ -6,24 +6,9 @@
 #include <string.h>
 #include "rt.h"
 
-static long ocall(uint64_t code, uint64_t nr, const uint64_t args[6])
-{
-	struct rt_ethread *self = rt_self();
-	struct sconce_frame *f = self->frame;
-
-	f->ocall = code;
-	f->nr = nr;
-	for (int i = 0; i < 6; i++)
-		f->args[i] = args ? args[i] : 0;
-	if (rt.ctl)
-		RT_STAT(exits);
-	rt_exit_ocall();
-	return RT_READ_ONCE(f->ret);
-}
-
 long rt_ocall(uint64_t code, const uint64_t args[6])
 {
-	return ocall(code, 0, args);
+	return RT_READ_ONCE(rt_frame_exit(code, 0, args)->ret);
 }
 
 /* Send a message to the host; it is copied, never referenced in place. */

@@ -348,10 +348,11 @@ static int exit_claim(void)
 	return 0;
 }
 
-/* Fill this thread's slot with the call.  Returns 1 when the call is to
- * leave with this ethread (sync mode, or an adaptive exit claimed), and
- * then the caller exits (rt_exit_slot) and reads the answer with
- * rt_host_exited; 0 when it goes through the queues (rt_host_queued). */
+/* Fill this thread's slot with the call.  Returns the slot when the call
+ * is to leave with this ethread (sync mode, or an adaptive exit claimed):
+ * the caller then exits for it and reads the answer with rt_host_exited
+ * (rt_host_call in rt.h); -1 when it goes through the queues
+ * (rt_host_queued). */
 int rt_host_prepare(long nr, const long args[6])
 {
 	struct rt_thread *t = rt_cur();
@@ -361,7 +362,7 @@ int rt_host_prepare(long nr, const long args[6])
 	for (int k = 0; k < 6; k++)
 		s->args[k] = (uint64_t)args[k];
 	s->bounce_used = t->bounce_used;
-	return !rt.async || (rt.adaptive && exit_claim());
+	return !rt.async || (rt.adaptive && exit_claim()) ? t->slot : -1;
 }
 
 long rt_host_exited(void)
@@ -412,8 +413,5 @@ long rt_host_queued(void)
 
 long rt_host_syscall(long nr, const long args[6])
 {
-	if (!rt_host_prepare(nr, args))
-		return rt_host_queued();
-	rt_exit_slot(rt_cur()->slot);
-	return rt_host_exited();
+	return rt_host_call(nr, args);
 }

@@ -122,9 +122,7 @@ size_t rt_bounce_avail(void) RT_HIDDEN;
 /* Raw forwarded call: args must already point into untrusted memory.
  * The returned value is hostile and must be validated by the caller. */
 long rt_host_syscall(long nr, const long args[6]) RT_HIDDEN;
-/* rt_host_syscall in parts, for a caller that exits from its own frame
- * (dispatch.c says why): prepare; then either rt_exit_slot and
- * rt_host_exited, or rt_host_queued. */
+/* The parts of rt_host_call, below. */
 int rt_host_prepare(long nr, const long args[6]) RT_HIDDEN;
 long rt_host_exited(void) RT_HIDDEN;
 long rt_host_queued(void) RT_HIDDEN;
@@ -180,23 +178,38 @@ long rt_sys_getpid(void) RT_HIDDEN;
 #define RT_STAT(name) (rt_self()->st_##name++)
 void rt_publish_stats(void) RT_HIDDEN;
 
-/* Leave for the host to run request slot i (SCONCE_OCALL_SLOT), from the
- * caller's own frame.  The host's system call empties the CPU's return
- * predictor, so every return to a frame older than the exit mispredicts
- * (~7 ns each here): the exit for an ordinary forwarded call is made in
- * __sconce_syscall itself (dispatch.c), not at the bottom of a chain. */
-static inline __attribute__((always_inline)) void rt_exit_slot(int i)
+/* Leave with this ethread for the ocall described by code, nr and args
+ * (NULL: none), in the caller's own frame; the host's answer is in the
+ * frame's ret.  Inline on purpose: the host's system call empties the
+ * CPU's return predictor, so every return to a frame older than the exit
+ * mispredicts (~7 ns each here), and an ordinary forwarded call exits
+ * from __sconce_syscall itself (dispatch.c) through rt_host_call. */
+static inline __attribute__((always_inline)) struct sconce_frame *
+rt_frame_exit(uint64_t code, uint64_t nr, const uint64_t args[6])
 {
 	struct rt_ethread *self = rt_self();
 	struct sconce_frame *f = self->frame;
-	f->ocall = SCONCE_OCALL_SLOT;
-	f->nr = 0;
-	f->args[0] = (uint64_t)i;
-	for (int k = 1; k < 6; k++)
-		f->args[k] = 0;
-	self->st_sync++;
+	f->ocall = code;
+	f->nr = nr;
+	for (int i = 0; i < 6; i++)
+		f->args[i] = args ? args[i] : 0;
 	self->st_exits++;
 	rt_exit_ocall();
+	return f;
+}
+
+/* A forwarded call whose arguments already point into untrusted memory
+ * (rt_host_syscall, inline): the slot is filled, then the call leaves
+ * with this ethread or goes through the queues (queue.c decides). */
+static inline __attribute__((always_inline)) long rt_host_call(long nr, const long args[6])
+{
+	int slot = rt_host_prepare(nr, args);
+	if (slot < 0)
+		return rt_host_queued();
+	uint64_t a[6] = { (uint64_t)slot };
+	rt_self()->st_sync++;
+	rt_frame_exit(SCONCE_OCALL_SLOT, 0, a);
+	return rt_host_exited();
 }
 
 /* forward.c: table-driven marshalling of forwarded calls */
