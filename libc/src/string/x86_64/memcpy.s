@@ -5,8 +5,8 @@
  * before the first byte moves; the enclave makes many small copies (the
  * bounce buffers, Redis's and nginx's request handling), so this one moves
  * up to 256 bytes with plain and SSE2 loads and stores, each size class
- * as two overlapping moves of its width, and longer ones with `rep movsq`
- * after aligning the destination.
+ * as two overlapping moves of its width, and longer ones in 64-byte SSE2
+ * blocks stored to an aligned destination (no `rep movsq`: see .Llong).
  *
  * musl's memmove jumps to __memcpy_fwd for a forward copy that may
  * overlap (destination below the source), so every path loads what it
@@ -83,23 +83,45 @@ __memcpy_fwd:
 	mov %cl,(%rdi)
 2:	ret
 
-.Llong: /* over 256: head and tail words, rep movsq between on an aligned destination */
-	mov (%rsi),%r8
-	mov -8(%rsi,%rdx),%r9
-	lea -8(%rdi,%rdx),%r10
-	mov %rdi,%r11
+.Llong:
+	/* Over 256: 64-byte blocks with 16-byte-aligned stores, the first 16
+	 * and the last 64 bytes moved separately (loaded before anything is
+	 * stored).  On this machine's AMD EPYC `rep movsq` costs ~20 ns to
+	 * start and slows down further when the source is not 8-byte aligned:
+	 * 4 KiB took 107-221 ns with it and 80-108 ns with this loop, 1 KiB
+	 * 38-74 ns against 20-28 (hand micro-benchmark, natively). */
+	movdqu (%rsi),%xmm4
+	movdqu -64(%rsi,%rdx),%xmm5
+	movdqu -48(%rsi,%rdx),%xmm6
+	movdqu -32(%rsi,%rdx),%xmm7
+	movdqu -16(%rsi,%rdx),%xmm8
+	lea -64(%rdi,%rdx),%r8
 	mov %rdi,%rcx
 	neg %rcx
-	and $7,%rcx
-	add %rcx,%rdi
+	and $15,%rcx
+	lea (%rdi,%rcx),%r9
 	add %rcx,%rsi
 	sub %rcx,%rdx
-	mov %rdx,%rcx
-	shr $3,%rcx
-	rep
-	movsq
-	mov %r8,(%r11)
-	mov %r9,(%r10)
+	/* %rdx > 240 here: the loop runs at least once, and stops with at
+	 * most 64 bytes left, which the tail covers */
+1:	movdqu (%rsi),%xmm0
+	movdqu 16(%rsi),%xmm1
+	movdqu 32(%rsi),%xmm2
+	movdqu 48(%rsi),%xmm3
+	movdqa %xmm0,(%r9)
+	movdqa %xmm1,16(%r9)
+	movdqa %xmm2,32(%r9)
+	movdqa %xmm3,48(%r9)
+	add $64,%rsi
+	add $64,%r9
+	sub $64,%rdx
+	cmp $64,%rdx
+	ja 1b
+	movdqu %xmm5,(%r8)
+	movdqu %xmm6,16(%r8)
+	movdqu %xmm7,32(%r8)
+	movdqu %xmm8,48(%r8)
+	movdqu %xmm4,(%rdi)
 	ret
 .size memcpy, .-memcpy
 	.section .note.GNU-stack,"",@progbits
