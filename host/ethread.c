@@ -101,7 +101,7 @@ struct sim_thread *ethread_of_altstack(const void *ss_sp)
 uint32_t ethreads_in_exit(void)
 {
 	uint32_t n = 0;
-	for (unsigned i = 0; encl && i < encl->lay.l.ethreads; i++)
+	for (unsigned i = 0; encl && i < encl->ethreads_run; i++)
 		n += (uint32_t)__atomic_load_n(&threads[i].in_exit, __ATOMIC_SEQ_CST);
 	return n;
 }
@@ -134,7 +134,7 @@ int sim_run(struct enclave *e, const struct options *o, uint64_t entry)
 	}
 	if (host_signals_start(e) < 0 || (o->async && workers_start(e, o) < 0))
 		return -1;
-	for (unsigned i = 1; i < e->lay.l.ethreads; i++) {
+	for (unsigned i = 1; i < e->ethreads_run; i++) {
 		pthread_t th;
 		pthread_attr_t attr;
 		threads[i].index = i;

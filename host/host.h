@@ -16,6 +16,8 @@ struct options {
 	uint64_t heap_size;
 	uint64_t stack_size;
 	uint32_t ethreads;
+	int ethreads_given;       /* --ethreads or SCONCE_ETHREADS was given */
+	uint32_t active_ethreads; /* of those, how many run; 0: the default */
 	uint64_t bounce_size;
 	int verbose;
 	int async;            /* forward through the queues (default) */
@@ -38,6 +40,8 @@ void options_defaults(struct options *o);
 int options_parse(struct options *o, int argc, char **argv, int allow_run_opts);
 int parse_size(const char *s, uint64_t *out);
 void options_usage(FILE *f);
+/* How many of the layout's ethreads to run; -1 after an error. */
+int options_active_ethreads(const struct options *o, uint32_t layout_ethreads);
 
 /* image.c: a validated static-PIE enclave image, read into memory */
 struct image {

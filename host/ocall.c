@@ -131,5 +131,6 @@ void print_stats(struct enclave *e, FILE *f)
 	fprintf(f, "sconce: threads: %llu created, %llu switches, %llu futex waits, %llu idle sleeps\n",
 		(unsigned long long)c->st_threads, (unsigned long long)c->st_switches,
 		(unsigned long long)c->st_futex_waits, (unsigned long long)c->st_idle);
+	fprintf(f, "sconce: ethreads: %u of %u run\n", e->ethreads_run, e->lay.l.ethreads);
 	workers_stats(f);
 }

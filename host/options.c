@@ -1,6 +1,8 @@
 /* Command-line and environment options for enclave creation. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,10 @@ void options_usage(FILE *f)
 		"  --syscalls MODE  adaptive (default: an exit when no other thread needs the\n"
 		"                   ethread, the queues otherwise), async (always the queues)\n"
 		"                   or sync (one exit per call); env SCONCE_SYSCALLS\n"
+		"  --active-ethreads N  ethreads to run, at most --ethreads (default: all, but\n"
+		"                   with --syscalls=async and no --ethreads, whose ethreads\n"
+		"                   and workers both poll, the CPUs the workers leave, at\n"
+		"                   least 1); env SCONCE_ACTIVE_ETHREADS\n"
 		"  --slots N        request slots, 1..%u (default 256; env SCONCE_SLOTS)\n"
 		"  --bounce SIZE    bounce buffer per slot (default 256K; env SCONCE_BOUNCE)\n"
 		"  --workers N      system-call workers kept alive (default 1; env SCONCE_WORKERS)\n"
@@ -64,6 +70,8 @@ void options_defaults(struct options *o)
 	o->heap_size = 256ull << 20;
 	o->stack_size = 8ull << 20;
 	o->ethreads = 8; /* idle ones sleep; threads that block in the host each keep one */
+	o->ethreads_given = 0;
+	o->active_ethreads = 0;
 	o->bounce_size = SCONCE_DEFAULT_BOUNCE;
 	o->verbose = 0;
 	o->async = 1;
@@ -101,6 +109,7 @@ static int set_ethreads(struct options *o, const char *v)
 		return -1;
 	}
 	o->ethreads = (uint32_t)n;
+	o->ethreads_given = 1;
 	return 0;
 }
 
@@ -139,6 +148,11 @@ static int apply(struct options *o, int key, const char *v)
 		if (set_count("workers", v, 1, 4096, &n) < 0)
 			return -1;
 		o->workers = (uint32_t)n;
+		return 0;
+	case 'R':
+		if (set_count("active-ethreads", v, 1, SCONCE_MAX_ETHREADS, &n) < 0)
+			return -1;
+		o->active_ethreads = (uint32_t)n;
 		return 0;
 	case 'X':
 		if (set_count("max-workers", v, 1, 4096, &n) < 0)
@@ -181,6 +195,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "SCONCE_HEAP", 'H' }, { "SCONCE_STACK", 'S' },
 		{ "SCONCE_ETHREADS", 'E' }, { "SCONCE_BOUNCE", 'B' },
 		{ "SCONCE_SYSCALLS", 'M' }, { "SCONCE_SLOTS", 'N' }, { "SCONCE_WORKERS", 'W' },
+		{ "SCONCE_ACTIVE_ETHREADS", 'R' },
 		{ "SCONCE_MAX_WORKERS", 'X' }, { "SCONCE_SPIN", 'P' }, { "SCONCE_WORKER_SPIN", 'Q' },
 		{ "SCONCE_FSBASE", 'F' },
 	};
@@ -208,6 +223,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "syscalls", required_argument, 0, 'M' },
 		{ "slots", required_argument, 0, 'N' },
 		{ "workers", required_argument, 0, 'W' },
+		{ "active-ethreads", required_argument, 0, 'R' },
 		{ "max-workers", required_argument, 0, 'X' },
 		{ "spin", required_argument, 0, 'P' },
 		{ "worker-spin", required_argument, 0, 'Q' },
@@ -236,4 +252,36 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 	if (o->max_workers < o->workers)
 		o->max_workers = o->workers;
 	return optind;
+}
+
+/*
+ * In async mode every call goes through the queues: a thread waiting for
+ * its answer keeps its ethread polling, and the workers poll the
+ * submission ring.  With more pollers than CPUs they take turns by time
+ * slice, and a call waits for the worker's next one: on 2 CPUs, 8
+ * ethreads with 2-64 application threads calling getppid made 0.55-1.07M
+ * calls/s, one ethread 2.0-2.9M (bench/syscall.sh, "threads").  So async
+ * mode runs only the ethreads the workers leave CPUs for, unless the
+ * ethreads were counted out (--ethreads): user-level threads are not
+ * preempted, so a thread that computes without calls holds its ethread,
+ * and whoever asked for N ethreads to run such threads side by side gets
+ * them.  Adaptive and sync modes leave with the ethread instead of
+ * polling, and run all.
+ */
+int options_active_ethreads(const struct options *o, uint32_t layout_ethreads)
+{
+	if (o->active_ethreads) {
+		if (o->active_ethreads > layout_ethreads) {
+			host_err("active-ethreads: %u is more than the enclave's %u ethreads (--ethreads)",
+				 o->active_ethreads, layout_ethreads);
+			return -1;
+		}
+		return (int)o->active_ethreads;
+	}
+	if (!o->async || o->adaptive || o->ethreads_given)
+		return (int)layout_ethreads;
+	cpu_set_t set;
+	long cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+	long n = cpus > (long)o->workers ? cpus - (long)o->workers : 1;
+	return (int)(n < (long)layout_ethreads ? n : (long)layout_ethreads);
 }

@@ -213,6 +213,7 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 	b->fs_config_off = fscfg_run_blob_size ? fs_config_off : 0;
 	b->fs_config_size = fscfg_run_blob_size;
 	b->shield_config_off = shieldcfg_run_blob_size ? shield_off : 0;
+	b->ethreads_run = e->ethreads_run;
 	b->shield_config_size = shieldcfg_run_blob_size;
 	e->stats = o->stats;
 	return 0;
@@ -229,6 +230,10 @@ int sim_create(struct enclave *e, const struct image *img, const struct options 
 	}
 	if (layout_build(&e->lay, img, o) < 0)
 		return -1;
+	int run = options_active_ethreads(o, e->lay.l.ethreads);
+	if (run < 0)
+		return -1;
+	e->ethreads_run = (uint32_t)run;
 	e->size = e->lay.l.enclave_size;
 	e->base = reserve_aligned(e->size);
 	if (!e->base) {

@@ -52,6 +52,7 @@ struct enclave {
 	struct sconce_boot *boot;
 	int fsgsbase;
 	int stats;
+	uint32_t ethreads_run;    /* of the layout's ethreads, how many run */
 };
 
 #define SCONCE_EXIT_SECURITY 125

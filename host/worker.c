@@ -174,7 +174,7 @@ int workers_start(struct enclave *e, const struct options *o)
 	W.complete = (struct sconce_ring *)(e->shared + b->complete_off);
 	W.mask = b->ring_size - 1;
 	W.nslots = b->nslots;
-	W.ethreads = e->lay.l.ethreads;
+	W.ethreads = e->ethreads_run; /* the others never run */
 	W.min = o->workers;
 	W.max = o->max_workers;
 	W.spin = o->worker_spin;

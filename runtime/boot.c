@@ -84,7 +84,8 @@ static int take_boot_info(uintptr_t arg)
 	    !range_ok(b->strings_off, b->strings_size, b->shared_size) ||
 	    ((b->frames_off | b->slots_off | b->submit_off | b->complete_off | b->control_off) & 63) ||
 	    b->tsc_khz < 100000 || b->tsc_khz > 100000000 || b->spin > (1u << 24) ||
-	    b->argc == 0 || b->argc > 65536 || b->envc > 65536)
+	    b->argc == 0 || b->argc > 65536 || b->envc > 65536 ||
+	    b->ethreads_run == 0 || b->ethreads_run > n)
 		return -EINVAL;
 	rt.shared = arg;
 	rt.shared_size = b->shared_size;
@@ -92,6 +93,7 @@ static int take_boot_info(uintptr_t arg)
 	rt.async = (b->flags & SCONCE_BOOT_ASYNC) != 0;
 	rt.adaptive = rt.async && (b->flags & SCONCE_BOOT_ADAPTIVE) != 0;
 	rt.ctl = (struct sconce_control *)(arg + b->control_off);
+	rt.ethreads = (uint32_t)b->ethreads_run;
 	return 0;
 }
 

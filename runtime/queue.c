@@ -189,7 +189,7 @@ void rt_call_begin(void)
 	for (;;) {
 		struct slot_cache *own = own_cache();
 		int slot = take_cached(own, 1);
-		for (uint32_t k = 0; slot < 0 && k < rt.layout->ethreads; k++)
+		for (uint32_t k = 0; slot < 0 && k < rt.ethreads; k++)
 			if (&caches[k] != own)
 				slot = take_cached(&caches[k], 0);
 		if (slot >= 0) {
@@ -329,7 +329,7 @@ static unsigned own_index(void)
 
 static int exit_claim(void)
 {
-	unsigned me = own_index(), n = rt.layout->ethreads;
+	unsigned me = own_index(), n = rt.ethreads;
 	exiting[me].v = 1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	unsigned last = exiting[me].last_out;

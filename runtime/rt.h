@@ -90,6 +90,7 @@ struct rt_state {
 	int verbose;
 	int async;
 	int adaptive;
+	uint32_t ethreads;          /* ethreads the host runs (boot.ethreads_run) */
 };
 extern struct rt_state rt RT_HIDDEN;
 

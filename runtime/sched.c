@@ -59,7 +59,7 @@ static struct rt_thread *dequeue(void)
  * sleeping one (an exit and a futex call, so only when needed). */
 void rt_kick(void)
 {
-	if (rt.layout->ethreads > 1 && !RT_READ_ONCE(S.polling) &&
+	if (rt.ethreads > 1 && !RT_READ_ONCE(S.polling) &&
 	    RT_READ_ONCE(rt.ctl->ethreads_idle)) {
 		__atomic_fetch_add(&rt.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
 		rt_ocall(SCONCE_OCALL_WAKE_ETHREAD, 0);

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
-#define SCONCE_ABI_VERSION 1u
+#define SCONCE_ABI_VERSION 2u
 #define SCONCE_PAGE_SIZE 4096ul
 
 /* ---------------------------------------------------------------------
@@ -244,6 +244,10 @@ struct sconce_boot {
 	 * PEM strings; size 0: no shield (docs/shields.md) */
 	uint64_t shield_config_off;
 	uint64_t shield_config_size;
+	/* how many of the layout's ethreads the host runs (1..layout's): the
+	 * others' records stay unused (a run option, not part of the
+	 * measurement) */
+	uint64_t ethreads_run;
 };
 
 /* ---------------------------------------------------------------------
