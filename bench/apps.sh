@@ -22,19 +22,19 @@
 # build/bench/apps.md (raw results: build/bench/apps.raw).
 #
 # Environment: ROUNDS (default 3), REDIS_N (requests per redis run, default
-# 30000; x5 when pipelined), MC_TIME (memcaslap seconds, default 10),
+# 100000; x5 when pipelined), MC_TIME (memcaslap seconds, default 10),
 # MODES (default "native sconce sconce-sync"), SCONCE_* (more launcher
-# options for the sconce runs), APPS (default "redis memcached"; also
+# options for the sconce runs), APPS (default all four: redis memcached
 # nginx and apache2), WEB_TIME (wrk seconds for nginx and apache2, default 10).
 set -eu
 
 root=$(dirname "$(dirname "$(readlink -f "$0")")")
 out=$root/build/apps
 ROUNDS=${ROUNDS:-3}
-REDIS_N=${REDIS_N:-30000}
+REDIS_N=${REDIS_N:-100000}
 MC_TIME=${MC_TIME:-10}
 WEB_TIME=${WEB_TIME:-10}
-APPS=${APPS:-redis memcached}
+APPS=${APPS:-redis memcached nginx apache2}
 MODES=${MODES:-native sconce sconce-sync}
 tmp=$(mktemp -d /tmp/sconce-bench-apps.XXXXXX)
 chmod 755 "$tmp"
