@@ -17,6 +17,7 @@ static struct {
 	int alive;
 	int next_tid;
 	int polling;  /* ethreads looking for work in their loop, not asleep */
+	int sleepers; /* ethreads committed to sleeping (idle), until they wake */
 } S;
 
 static void lock(void)
@@ -55,12 +56,28 @@ static struct rt_thread *dequeue(void)
 	return t;
 }
 
-/* New work: an ethread looking for work will take it; otherwise wake a
- * sleeping one (an exit and a futex call, so only when needed). */
+/*
+ * New work: an ethread looking for work will take it; otherwise wake a
+ * sleeping one (an exit and a futex call, so only when needed).  An
+ * ethread that stops polling to run a thread and finds others queued
+ * kicks again (rt_sched_loop): one polling ethread answers for one thread.
+ *
+ * The new work is already in the queue.  The fence orders that before the
+ * looks at polling and sleepers, and pairs with the read-modify-writes by
+ * which an ethread stops polling and commits to sleeping before its last
+ * look at the queue (idle): as in Dekker's algorithm, either that ethread
+ * sees the work or this one sees it counted and wakes it.  The count is
+ * the enclave's own, not the host's ethreads_idle, which an ethread joins
+ * only once it is outside: a kick between its last look and that
+ * increment was lost, and a thread woken then could wait for good (in
+ * sync mode, with its waker blocked in a host call).
+ */
 void rt_kick(void)
 {
-	if (rt.ethreads > 1 && !RT_READ_ONCE(S.polling) &&
-	    RT_READ_ONCE(rt.ctl->ethreads_idle)) {
+	if (rt.ethreads <= 1)
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!RT_READ_ONCE(S.polling) && RT_READ_ONCE(S.sleepers)) {
 		__atomic_fetch_add(&rt.ctl->wake_seq, 1, __ATOMIC_SEQ_CST);
 		rt_ocall(SCONCE_OCALL_WAKE_ETHREAD, 0);
 	}
@@ -207,10 +224,14 @@ static void run(struct rt_ethread *e, struct rt_thread *t)
 
 static void idle(struct rt_ethread *e, uint64_t next_deadline)
 {
+	/* Counted before the last look at the queue (see rt_kick) */
+	__atomic_add_fetch(&S.sleepers, 1, __ATOMIC_SEQ_CST);
 	uint32_t seq = RT_READ_ONCE(rt.ctl->wake_seq);
 	/* Re-check after reading seq: anything later bumps it. */
-	if (RT_READ_ONCE(S.head) || rt_poll_completions())
+	if (RT_READ_ONCE(S.head) || rt_poll_completions()) {
+		__atomic_sub_fetch(&S.sleepers, 1, __ATOMIC_SEQ_CST);
 		return;
+	}
 	uint64_t ns = 0;
 	if (next_deadline) {
 		uint64_t now = rt_tsc();
@@ -226,6 +247,7 @@ static void idle(struct rt_ethread *e, uint64_t next_deadline)
 	uint64_t args[6] = { seq, ns };
 	RT_STAT(idle);
 	rt_ocall(SCONCE_OCALL_IDLE, args);
+	__atomic_sub_fetch(&S.sleepers, 1, __ATOMIC_SEQ_CST);
 	e->spins = 0;
 }
 
@@ -247,7 +269,15 @@ void rt_sched_loop(void)
 		rt_signals_poll();
 		struct rt_thread *t = dequeue();
 		if (t) {
+			/* A kick made while this ethread was counted as
+			 * polling left the new thread to it, but it takes
+			 * only one, which may block in a host call (sync
+			 * mode) until the others have run.  So: stop being
+			 * counted (a fence), then look again and pass on
+			 * what is left, as rt_kick does for new work. */
 			set_polling(&polling, 0);
+			if (RT_READ_ONCE(S.head))
+				rt_kick();
 			run(e, t);
 			e->spins = 0;
 			continue;

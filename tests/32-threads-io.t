@@ -6,6 +6,8 @@
 # ethreads for every thread that can block in the host at once (a
 # synchronous host call holds its ethread, so with 1 or 2 ethreads these
 # programs cannot make progress by design: reported as skipped).
+# Then mt_wake_race: threads queued while ethreads go to sleep or poll,
+# in sync mode, where a lost wake-up leaves the program blocked for good.
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
@@ -13,7 +15,8 @@ progs=(mt_pipe_pc mt_accept mt_adaptive)
 configs=("--syscalls=adaptive --ethreads 1" "--syscalls=adaptive --ethreads 2"
 	"--syscalls=async --ethreads 1" "--syscalls=async --ethreads 2"
 	"--syscalls=sync --ethreads 8")
-plan $((${#progs[@]} * (3 + ${#configs[@]} + 2)))
+wake_configs=("--syscalls=sync --ethreads 3 --spin 0" "--syscalls=sync --ethreads 3")
+plan $((${#progs[@]} * (3 + ${#configs[@]} + 2) + 3 + ${#wake_configs[@]}))
 
 # in_enclave CONFIG NAME [ARGS...]: status 0 and stdout equal to $REF
 in_enclave() {
@@ -46,5 +49,14 @@ for p in "${progs[@]}"; do
 		skip "sconce --syscalls=sync --ethreads $e: $p" \
 			"a synchronous host call holds its ethread; more threads block than there are ethreads"
 	done
+done
+
+build_prog mt_wake_race -lpthread
+run_prog native mt_wake_race
+REF=$TAP_TMP/ref-mt_wake_race.out
+cp "$RUN_OUT" "$REF"
+expect_status "native: mt_wake_race: exit status 0" 0
+for cfg in "${wake_configs[@]}"; do
+	in_enclave "$cfg" mt_wake_race
 done
 done_testing
