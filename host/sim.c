@@ -213,8 +213,8 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 	b->fs_config_off = fscfg_run_blob_size ? fs_config_off : 0;
 	b->fs_config_size = fscfg_run_blob_size;
 	b->shield_config_off = shieldcfg_run_blob_size ? shield_off : 0;
-	b->ethreads_run = e->ethreads_run;
 	b->shield_config_size = shieldcfg_run_blob_size;
+	b->ethreads_run = e->ethreads_run;
 	e->stats = o->stats;
 	return 0;
 }

@@ -224,11 +224,17 @@ static void run(struct rt_ethread *e, struct rt_thread *t)
 
 static void idle(struct rt_ethread *e, uint64_t next_deadline)
 {
+	/* Completions first, while not yet counted as a sleeper: waking
+	 * their owners kicks (rt_kick), which must not count this ethread.
+	 * One that arrives later is the host's to see: IDLE looks at the ring
+	 * after counting the ethread idle, as the workers expect. */
+	if (rt_poll_completions())
+		return;
 	/* Counted before the last look at the queue (see rt_kick) */
 	__atomic_add_fetch(&S.sleepers, 1, __ATOMIC_SEQ_CST);
 	uint32_t seq = RT_READ_ONCE(rt.ctl->wake_seq);
 	/* Re-check after reading seq: anything later bumps it. */
-	if (RT_READ_ONCE(S.head) || rt_poll_completions()) {
+	if (RT_READ_ONCE(S.head)) {
 		__atomic_sub_fetch(&S.sleepers, 1, __ATOMIC_SEQ_CST);
 		return;
 	}
