@@ -2,6 +2,7 @@
  * Enclave threads: a host thread bound to one TCS, entering the enclave
  * and serving its ocalls until the application ends.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -126,13 +127,16 @@ int sim_run(struct enclave *e, const struct options *o, uint64_t entry)
 	fault_init(e);
 	if (thread_init(e, &threads[0], 0, entry) < 0)
 		return -1;
-	if (seccomp_install((uintptr_t)e->base, e->size) < 0)
-		return -1;
 	if (slot_calls_init(e) < 0) {
 		host_err("host calls: %s", strerror(errno));
 		return -1;
 	}
+	/* The host's own threads first, then the filter on this thread, which
+	 * becomes ethread 0 and whose children, the other ethreads, inherit
+	 * it: only ethreads ever run enclave code (host/seccomp.c). */
 	if (host_signals_start(e) < 0 || (o->async && workers_start(e, o) < 0))
+		return -1;
+	if (seccomp_install((uintptr_t)e->base, e->size) < 0)
 		return -1;
 	for (unsigned i = 1; i < e->ethreads_run; i++) {
 		pthread_t th;
@@ -144,6 +148,7 @@ int sim_run(struct enclave *e, const struct options *o, uint64_t entry)
 			host_err("cannot start ethread %u", i);
 			return -1;
 		}
+		pthread_setname_np(th, "sconce-ethread");
 		pthread_attr_destroy(&attr);
 	}
 	ethread_loop(e, &threads[0], SCONCE_ENTER_BOOT, (long)(uintptr_t)e->shared);

@@ -4,6 +4,7 @@
  * each into the control block, waking an ethread.  The enclave decides
  * what the signal means (handler, ignore, default action).
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -66,5 +67,6 @@ int host_signals_start(struct enclave *e)
 		host_err("signal thread: %s", strerror(r));
 		return -1;
 	}
+	pthread_setname_np(th, "sconce-signals");
 	return 0;
 }

@@ -5,7 +5,15 @@
  * pool grows whenever the last free worker picks up a request, so a set of
  * blocking calls (accept, epoll_wait, read on a socket) can never leave a
  * request without a worker; idle workers above the minimum exit.
+ *
+ * Workers run only host code, so they run without the seccomp filter that
+ * ethreads carry (host/seccomp.c): their calls cost what a native call
+ * costs, as the workers of an SGX enclave do.  A filter is inherited by
+ * every thread its thread creates, so a worker is only ever created by
+ * the launcher before the filter, by another worker, or by the spawner
+ * thread, which does it for ethreads that find every worker busy.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,34 +36,84 @@ static struct {
 	uint64_t spin;
 	uint32_t total;        /* live workers */
 	uint32_t peak, spawned;
+	uint32_t by_spawner;   /* of those spawned, created for an ethread */
+	uint32_t spawn_wanted; /* workers reserved by ethreads, not yet created */
+	uint32_t spawn_seq;    /* the spawner's futex */
 } W;
 
 static void *worker_main(void *arg);
 
-static void spawn(void)
+/* Count a new worker in (live, and spinning from birth, so submitters do
+ * not wake in vain) before it exists; 0 when the pool is at its maximum. */
+static int reserve(void)
 {
 	uint32_t n = __atomic_add_fetch(&W.total, 1, __ATOMIC_ACQ_REL);
 	if (n > W.max) {
 		__atomic_sub_fetch(&W.total, 1, __ATOMIC_ACQ_REL);
-		return;
+		return 0;
 	}
-	/* Counted as spinning from birth, so submitters do not wake in vain. */
 	__atomic_add_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
+	return 1;
+}
+
+static int start_thread(void *(*fn)(void *), const char *name)
+{
 	pthread_t th;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
-	if (pthread_create(&th, &attr, worker_main, NULL) != 0) {
+	int r = pthread_create(&th, &attr, fn, NULL);
+	pthread_attr_destroy(&attr);
+	if (r == 0)
+		pthread_setname_np(th, name); /* for top -H, ps -L and tests/35 */
+	return r;
+}
+
+/* Create the worker reserved for; never on an ethread.  0 on success. */
+static int create_reserved(void)
+{
+	if (start_thread(worker_main, "sconce-worker") != 0) {
 		__atomic_sub_fetch(&W.ctl->workers_spinning, 1, __ATOMIC_SEQ_CST);
 		__atomic_sub_fetch(&W.total, 1, __ATOMIC_ACQ_REL);
-	} else {
-		__atomic_add_fetch(&W.spawned, 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&W.ctl->workers_total, n, __ATOMIC_SEQ_CST);
-		if (n > W.peak)
-			W.peak = n;
+		return -1;
 	}
-	pthread_attr_destroy(&attr);
+	uint32_t n = __atomic_load_n(&W.total, __ATOMIC_ACQUIRE);
+	__atomic_add_fetch(&W.spawned, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&W.ctl->workers_total, n, __ATOMIC_SEQ_CST);
+	if (n > W.peak)
+		W.peak = n;
+	return 0;
+}
+
+/* On a worker or the launcher before the filter. */
+static void spawn(void)
+{
+	if (reserve())
+		create_reserved();
+}
+
+/* On an ethread: the spawner creates the worker. */
+static void spawn_from_ethread(void)
+{
+	if (!reserve())
+		return;
+	__atomic_add_fetch(&W.spawn_wanted, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&W.spawn_seq, 1, __ATOMIC_SEQ_CST);
+	futex_wake(&W.spawn_seq, 1);
+}
+
+static void *spawner_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uint32_t seq = __atomic_load_n(&W.spawn_seq, __ATOMIC_SEQ_CST);
+		for (uint32_t n = __atomic_exchange_n(&W.spawn_wanted, 0, __ATOMIC_SEQ_CST); n; n--)
+			if (create_reserved() == 0)
+				__atomic_add_fetch(&W.by_spawner, 1, __ATOMIC_RELAXED);
+		futex_wait(&W.spawn_seq, seq, 0);
+	}
+	return NULL;
 }
 
 /* v is the submission's tag: generation in the high half, slot below. */
@@ -160,7 +218,7 @@ void workers_wake(void)
 		__atomic_add_fetch(&W.ctl->sub_seq, 1, __ATOMIC_SEQ_CST);
 		futex_wake(&W.ctl->sub_seq, 1);
 	} else if (!__atomic_load_n(&W.ctl->workers_spinning, __ATOMIC_SEQ_CST)) {
-		spawn();
+		spawn_from_ethread();
 	}
 }
 
@@ -178,6 +236,8 @@ int workers_start(struct enclave *e, const struct options *o)
 	W.min = o->workers;
 	W.max = o->max_workers;
 	W.spin = o->worker_spin;
+	if (start_thread(spawner_main, "sconce-spawner") != 0)
+		return -1;
 	for (uint32_t i = 0; i < W.min; i++)
 		spawn();
 	return W.total == W.min ? 0 : -1;
@@ -185,6 +245,7 @@ int workers_start(struct enclave *e, const struct options *o)
 
 void workers_stats(FILE *f)
 {
-	fprintf(f, "sconce: workers: %u live, %u peak, %u created\n",
-		__atomic_load_n(&W.total, __ATOMIC_ACQUIRE), W.peak, W.spawned);
+	fprintf(f, "sconce: workers: %u live, %u peak, %u created (%u for ethreads)\n",
+		__atomic_load_n(&W.total, __ATOMIC_ACQUIRE), W.peak, W.spawned,
+		__atomic_load_n(&W.by_spawner, __ATOMIC_RELAXED));
 }
