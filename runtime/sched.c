@@ -290,6 +290,12 @@ void rt_sched_loop(void)
 		}
 		if (got)
 			continue;
+		/* One idle ethread looking for work is enough: no kick wakes
+		 * anyone while one polls, and one that takes a thread kicks for
+		 * the rest.  More would only take CPU time from the ethreads
+		 * that have work, the host having fewer CPUs than ethreads. */
+		if (!polling && RT_READ_ONCE(S.polling))
+			e->spins = rt.boot.spin;
 		if (++e->spins < rt.boot.spin) {
 			set_polling(&polling, 1);
 			__builtin_ia32_pause();

@@ -2,11 +2,14 @@
 # An idle server burns no core: the echo server waits in accept (a worker
 # blocked in the host) while its ethread and the other workers stop
 # polling and sleep outside the enclave.  Measured from /proc/PID/stat over
-# two seconds after a settling second, in async and sync modes.
+# two seconds after a settling second, in async and sync modes.  And the
+# ethreads left idle between short jobs: only one of them polls for work
+# at a time, so seven threads waking every millisecond on 8 ethreads use
+# about one CPU, not all there are (idle_pollers.c).
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
-plan 6
+plan 8
 build_one sconce echo_server && build_one sconce echo_client &&
 	ok "build echo_server and echo_client" || { not_ok "build echo_server and echo_client"; diag_file "$BUILD_LOG"; }
 
@@ -44,4 +47,16 @@ for mode in async sync; do
 done
 [ -n "$(sed -n '2,$p' "$TAP_TMP/idle.async.out")" ] && ok "the async server echoed its client" ||
 	{ not_ok "the async server echoed its client"; diag_file "$TAP_TMP/idle.async.out"; }
+build_one sconce idle_pollers -lpthread &&
+	ok "build idle_pollers" || { not_ok "build idle_pollers"; diag_file "$BUILD_LOG"; }
+SCONCE_OPTS=(--ethreads 8)
+run_prog sconce idle_pollers
+ratio=$(sed -n 's/^cpu\/wall \([0-9]*\)$/\1/p' "$RUN_OUT")
+# under 1.1 CPUs; with every idle ethread polling it was 1.3-1.7 on 2 CPUs
+if [ "$RUN_STATUS" = 0 ] && [ -n "$ratio" ] && [ "$ratio" -lt 110 ]; then
+	ok "7 threads waking every ms on 8 ethreads: CPU/wall ${ratio}% (< 110%)"
+else
+	not_ok "7 threads waking every ms on 8 ethreads: CPU/wall ${ratio:-?}% (< 110%)"
+	diag "status $(status_text "$RUN_STATUS")"; diag_file "$RUN_ERR"
+fi
 done_testing
