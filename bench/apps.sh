@@ -21,8 +21,8 @@
 # ratios sconce/native.  The table is printed and written to
 # build/bench/apps.md (raw results: build/bench/apps.raw).
 #
-# Environment: ROUNDS (default 3), REDIS_N (requests per redis run, default
-# 100000; x5 when pipelined), MC_TIME (memcaslap seconds, default 10),
+# Environment: ROUNDS (default 5), REDIS_N (requests per redis run, default
+# 100000; x20 when pipelined, so that a run lasts 2-3 s as the others do), MC_TIME (memcaslap seconds, default 10),
 # MODES (default "native sconce sconce-sync"), SCONCE_* (more launcher
 # options for the sconce runs), APPS (default all four: redis memcached
 # nginx and apache2), WEB_TIME (wrk seconds for nginx and apache2, default 10).
@@ -30,7 +30,7 @@ set -eu
 
 root=$(dirname "$(dirname "$(readlink -f "$0")")")
 out=$root/build/apps
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 REDIS_N=${REDIS_N:-100000}
 MC_TIME=${MC_TIME:-10}
 WEB_TIME=${WEB_TIME:-10}
@@ -85,7 +85,7 @@ bench_redis() { # MODE ROUND
 	wait_port $port $pid
 	for p in 1 16; do
 		local n=$REDIS_N
-		[ $p = 16 ] && n=$((REDIS_N * 5))
+		[ $p = 16 ] && n=$((REDIS_N * 20))
 		# CSV: "test","rps","avg_latency_ms","min","p50","p95","p99","max"
 		redis-benchmark -h 127.0.0.1 -p $port -c 50 -n $n -P $p -t set,get --csv 2>/dev/null |
 			tr -d '"' | awk -F, -v m="$mode" -v r="$r" -v p="$p" \

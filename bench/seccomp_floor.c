@@ -1,9 +1,10 @@
 /*
  * The floor of sim mode: ns per getppid made natively after installing
  * the sim backend's own seccomp filter (host/seccomp.c, linked in), for an
- * enclave region this program does not run in.  Every host system call of
- * a sim process passes that filter, so no sconce call can cost less than
- * this; bench/syscall.sh prints it next to the native figure.
+ * enclave region this program does not run in.  Every host system call an
+ * ethread makes passes that filter, so no sync call can cost less than
+ * this; bench/syscall.sh prints it next to the native figure.  (Workers
+ * carry no filter: the floor of an async call is bench/cross_cpu.c's.)
  *   seccomp_floor N    prints one number
  */
 #include <stdarg.h>
