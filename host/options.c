@@ -30,7 +30,7 @@ void options_usage(FILE *f)
 		"  --workers N      system-call workers kept alive (default 1; env SCONCE_WORKERS)\n"
 		"  --max-workers N  upper bound as the pool grows (default 512; env SCONCE_MAX_WORKERS)\n"
 		"  --spin N         enclave polls before parking or sleeping (default 4000; env SCONCE_SPIN)\n"
-		"  --worker-spin N  worker polls before sleeping (default 50000; env SCONCE_WORKER_SPIN)\n"
+		"  --worker-spin N  worker polls before sleeping (default 1000; env SCONCE_WORKER_SPIN)\n"
 		"  --fsbase HOW     switch FS with the WRFSBASE instruction or an exit\n"
 		"                   (auto, instr, exit; default auto; env SCONCE_FSBASE)\n"
 		"  --check-leaks    stop if any request carries an enclave address (env SCONCE_CHECK_LEAKS=1)\n"
@@ -80,7 +80,7 @@ void options_defaults(struct options *o)
 	o->workers = 1;
 	o->max_workers = 512;
 	o->spin = 4000;
-	o->worker_spin = 50000;
+	o->worker_spin = 1000;
 	o->stats = 0;
 	o->fsbase = FSBASE_AUTO;
 	o->check_leaks = 0;
