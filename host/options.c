@@ -29,7 +29,7 @@ void options_usage(FILE *f)
 		"  --bounce SIZE    bounce buffer per slot (default 256K; env SCONCE_BOUNCE)\n"
 		"  --workers N      system-call workers kept alive (default 1; env SCONCE_WORKERS)\n"
 		"  --max-workers N  upper bound as the pool grows (default 512; env SCONCE_MAX_WORKERS)\n"
-		"  --spin N         enclave polls before parking or sleeping (default 4000; env SCONCE_SPIN)\n"
+		"  --spin N         enclave polls before parking or sleeping (default 1000; env SCONCE_SPIN)\n"
 		"  --worker-spin N  worker polls before sleeping (default 1000; env SCONCE_WORKER_SPIN)\n"
 		"  --fsbase HOW     switch FS with the WRFSBASE instruction or an exit\n"
 		"                   (auto, instr, exit; default auto; env SCONCE_FSBASE)\n"
@@ -79,7 +79,7 @@ void options_defaults(struct options *o)
 	o->slots = 256;
 	o->workers = 1;
 	o->max_workers = 512;
-	o->spin = 4000;
+	o->spin = 1000;
 	o->worker_spin = 1000;
 	o->stats = 0;
 	o->fsbase = FSBASE_AUTO;
