@@ -22,10 +22,11 @@
 # build/bench/apps.md (raw results: build/bench/apps.raw).
 #
 # Environment: ROUNDS (default 5), REDIS_N (requests per redis run, default
-# 100000; x20 when pipelined, so that a run lasts 2-3 s as the others do), MC_TIME (memcaslap seconds, default 10),
-# MODES (default "native sconce sconce-sync"), SCONCE_* (more launcher
-# options for the sconce runs), APPS (default all four: redis memcached
-# nginx and apache2), WEB_TIME (wrk seconds for nginx and apache2, default 10).
+# 100000; x20 when pipelined, so that a run lasts 2-3 s as the others do),
+# MC_TIME (memcaslap seconds, default 10), MODES (default "native sconce
+# sconce-sync"), SCONCE_* (more launcher options for the sconce runs), APPS
+# (default all four: redis memcached nginx and apache2), WEB_TIME (wrk
+# seconds for nginx and apache2, default 10).
 set -eu
 
 root=$(dirname "$(dirname "$(readlink -f "$0")")")
