@@ -29,8 +29,13 @@ int main(void)
 	pthread_t th[READERS];
 	char buf[64];
 	REQUIRE(pipe(pp) == 0, "pipe");
-	for (int i = 0; i < READERS; i++)
+	/* One read at a time, each well after the last was taken: the pool
+	 * then grows on the ethread's request (the spawner), not because a
+	 * worker found more requests queued behind the one it took. */
+	for (int i = 0; i < READERS; i++) {
 		REQUIRE(pthread_create(&th[i], NULL, reader, NULL) == 0, "pthread_create");
+		usleep(20000);
+	}
 	printf("ready\n");
 	fflush(stdout);
 	while (read(0, buf, sizeof buf) > 0)
