@@ -81,8 +81,11 @@ static int create_reserved(void)
 	uint32_t n = __atomic_load_n(&W.total, __ATOMIC_ACQUIRE);
 	__atomic_add_fetch(&W.spawned, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&W.ctl->workers_total, n, __ATOMIC_SEQ_CST);
-	if (n > W.peak)
-		W.peak = n;
+	/* Workers and the spawner create workers concurrently. */
+	uint32_t peak = __atomic_load_n(&W.peak, __ATOMIC_RELAXED);
+	while (n > peak && !__atomic_compare_exchange_n(&W.peak, &peak, n, 1,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	return 0;
 }
 
@@ -246,6 +249,7 @@ int workers_start(struct enclave *e, const struct options *o)
 void workers_stats(FILE *f)
 {
 	fprintf(f, "sconce: workers: %u live, %u peak, %u created (%u for ethreads)\n",
-		__atomic_load_n(&W.total, __ATOMIC_ACQUIRE), W.peak, W.spawned,
+		__atomic_load_n(&W.total, __ATOMIC_ACQUIRE), __atomic_load_n(&W.peak, __ATOMIC_RELAXED),
+		__atomic_load_n(&W.spawned, __ATOMIC_RELAXED),
 		__atomic_load_n(&W.by_spawner, __ATOMIC_RELAXED));
 }
