@@ -3,6 +3,12 @@
  * an application may want to handle; one thread waits for them and posts
  * each into the control block, waking an ethread.  The enclave decides
  * what the signal means (handler, ignore, default action).
+ *
+ * SIGABRT is among them so that `kill -ABRT` (a supervisor's watchdog, a
+ * test) reaches the application's handler.  The launcher's own abort()
+ * is not caught here: glibc unblocks SIGABRT in the aborting thread and
+ * sends it to that thread, and sigwaitinfo takes only signals sent to the
+ * process or to the waiting thread.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
@@ -17,7 +23,7 @@ static sigset_t forwarded;
 
 void host_signals_block(void)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM,
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGUSR1, SIGUSR2, SIGTERM,
 				    SIGALRM, SIGWINCH, SIGCONT, SIGTSTP, SIGXCPU };
 	sigemptyset(&forwarded);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

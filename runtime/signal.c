@@ -28,7 +28,7 @@ struct k_sigaction {
 #define BIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 /* What a host may forward: signals other processes or the terminal send. */
-#define FROM_HOST (BIT(SIGHUP) | BIT(SIGINT) | BIT(SIGQUIT) | BIT(SIGUSR1) | BIT(SIGUSR2) | \
+#define FROM_HOST (BIT(SIGHUP) | BIT(SIGINT) | BIT(SIGQUIT) | BIT(SIGABRT) | BIT(SIGUSR1) | BIT(SIGUSR2) | \
 		   BIT(SIGTERM) | BIT(SIGWINCH) | BIT(SIGCONT) | BIT(SIGTSTP) | BIT(SIGXCPU))
 
 static struct {
@@ -56,7 +56,7 @@ static int ignored_by_default(int s)
 }
 
 /* Host-forwardable signals whose default action the host can apply. */
-#define DEFAULT_BY_HOST (BIT(SIGHUP) | BIT(SIGINT) | BIT(SIGQUIT) | BIT(SIGUSR1) | BIT(SIGUSR2) | \
+#define DEFAULT_BY_HOST (BIT(SIGHUP) | BIT(SIGINT) | BIT(SIGQUIT) | BIT(SIGABRT) | BIT(SIGUSR1) | BIT(SIGUSR2) | \
 			 BIT(SIGTERM) | BIT(SIGALRM) | BIT(SIGXCPU) | BIT(SIGTSTP))
 
 static void publish_defaults(void)

@@ -22,8 +22,10 @@ cases=(
 	"int INT 0 got SIGINT"
 	"usr1 USR1 0 got SIGUSR1"
 	"hup HUP 0 got SIGHUP"
+	"abrt ABRT 0 got SIGABRT"
 	"alarm - 0 got SIGALRM"
 	"default TERM 143 "
+	"default ABRT 134 "
 	"default-read TERM 143 "
 	"default-busy TERM 143 "
 )

@@ -12,8 +12,10 @@
  *   thread-read      SIGUSR1 blocked in main (waiting in join), taken by a
  *                    thread blocked in read(), which ends with EINTR
  *   int, usr1, hup   SIGINT / SIGUSR1 (SA_SIGINFO) / SIGHUP handler, pause()
+ *   abrt             SIGABRT handler, pause()
  *   alarm            alarm(1) and a SIGALRM handler, pause()
- *   default          no handler: SIGTERM kills the process (status 143)
+ *   default          no handler: the signal (SIGTERM, SIGABRT) kills the
+ *                    process (status 143, 134)
  *   default-read     no handler, blocked in read() on an empty pipe: killed
  *   default-busy     no handler, computing without system calls: killed
  */
@@ -209,8 +211,9 @@ int main(int argc, char **argv)
 		REQUIRE(pthread_create(&th, NULL, reader, NULL) == 0, "create");
 		pthread_join(th, NULL);
 	} else if (!strcmp(mode, "int") || !strcmp(mode, "usr1") || !strcmp(mode, "hup") ||
-		   !strcmp(mode, "alarm")) {
-		want = mode[0] == 'i' ? SIGINT : mode[0] == 'u' ? SIGUSR1 : mode[0] == 'h' ? SIGHUP : SIGALRM;
+		   !strcmp(mode, "abrt") || !strcmp(mode, "alarm")) {
+		want = !strcmp(mode, "int") ? SIGINT : !strcmp(mode, "usr1") ? SIGUSR1 :
+		       !strcmp(mode, "hup") ? SIGHUP : !strcmp(mode, "abrt") ? SIGABRT : SIGALRM;
 		handle(want, want == SIGUSR1 ? SA_SIGINFO : 0);
 		if (want == SIGALRM)
 			alarm(1);
@@ -225,6 +228,7 @@ int main(int argc, char **argv)
 	}
 	CHECK(got == want, "handler saw signal %d, want %d", (int)got, want);
 	printf("got %s\n", got == SIGTERM ? "SIGTERM" : got == SIGINT ? "SIGINT" : got == SIGUSR1 ?
-	       "SIGUSR1" : got == SIGHUP ? "SIGHUP" : got == SIGALRM ? "SIGALRM" : "something else");
+	       "SIGUSR1" : got == SIGHUP ? "SIGHUP" : got == SIGABRT ? "SIGABRT" : got == SIGALRM ?
+	       "SIGALRM" : "something else");
 	return check_exit();
 }
