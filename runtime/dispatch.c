@@ -41,7 +41,14 @@ static long refuse(long nr, const char *why)
  * forwarded call, which the caller makes itself (forward_here). */
 static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6, int *forward)
 {
-	/* The file-system shield first: it takes calls on protected paths
+	/* The enclave's own /proc files (procfs.c), whatever the shields say:
+	 * they describe enclave memory, which no host file may stand for. */
+	if (n == SYS_open || n == SYS_openat || RT_READ_ONCE(rt_procfs_open_files)) {
+		long pa[6] = { a1, a2, a3, a4, a5, a6 }, r;
+		if (rt_procfs_dispatch(n, pa, &r))
+			return r;
+	}
+	/* The file-system shield next: it takes calls on protected paths
 	 * and descriptors (including file mmap and the commit at exit_group). */
 	if (rt_fs_enabled()) {
 		long fa[6] = { a1, a2, a3, a4, a5, a6 }, r;

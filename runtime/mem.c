@@ -266,6 +266,33 @@ long rt_sys_madvise(long addr, long len, long advice)
 	return 0;
 }
 
+/* Report each run of pages in use, lowest first, with the heap locked:
+ * what the application has mapped, as the kernel would merge it (all heap
+ * pages are private, anonymous and read-write).  Stops when fn returns
+ * non-zero and returns that; fn must not call into the heap. */
+int rt_mem_ranges(int (*fn)(void *ctx, uintptr_t lo, uintptr_t hi), void *ctx)
+{
+	int r = 0;
+	size_t i = 0;
+	lock();
+	while (i < heap.pages && !r) {
+		if (i % 64 == 0 && heap.bits[i / 64] == 0) {
+			i += 64;
+			continue;
+		}
+		if (!test_bit(i)) {
+			i++;
+			continue;
+		}
+		size_t first = i;
+		while (i < heap.pages && test_bit(i))
+			i++;
+		r = fn(ctx, heap.start + first * PAGE, heap.start + i * PAGE);
+	}
+	unlock();
+	return r;
+}
+
 /* The break never moves: musl's allocator then takes memory with mmap. */
 long rt_sys_brk(long addr)
 {

@@ -150,6 +150,11 @@ long rt_sys_mremap(long old, long oldlen, long newlen, long flags, long new_addr
 long rt_sys_mprotect(long addr, long len, long prot) RT_HIDDEN;
 long rt_sys_madvise(long addr, long len, long advice) RT_HIDDEN;
 long rt_sys_brk(long addr) RT_HIDDEN;
+int rt_mem_ranges(int (*fn)(void *ctx, uintptr_t lo, uintptr_t hi), void *ctx) RT_HIDDEN;
+
+/* procfs.c: the files of /proc that describe the enclave itself */
+int rt_procfs_dispatch(long n, const long a[6], long *ret) RT_HIDDEN;
+extern int rt_procfs_open_files RT_HIDDEN;
 
 /* rand.c */
 long rt_sys_getrandom(long buf, long len, long flags) RT_HIDDEN;
