@@ -69,7 +69,7 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6, 
 	case SYS_mprotect: return rt_sys_mprotect(a1, a2, a3);
 	case SYS_madvise: return rt_sys_madvise(a1, a2, a3);
 	case SYS_brk: return rt_sys_brk(a1);
-	case SYS_msync:
+	case SYS_msync: return rt_shmap_sync(a1, a2, a3);
 	case SYS_mlock:
 	case SYS_munlock:
 	case SYS_membarrier:
@@ -86,7 +86,9 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6, 
 	case SYS_gettid: return rt_sys_gettid();
 	case SYS_getpid: return rt_sys_getpid();
 	case SYS_exit: return rt_sys_exit(a1);
-	case SYS_exit_group: return rt_sys_exit_group(a1);
+	case SYS_exit_group:
+		rt_shmap_sync_all();
+		return rt_sys_exit_group(a1);
 	case SYS_arch_prctl: return sys_arch_prctl(a1, a2);
 	case SYS_futex: return rt_sys_futex(a1, a2, a3, a4, a5, a6);
 	case SYS_nanosleep: return rt_sys_nanosleep(a1, a2);

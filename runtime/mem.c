@@ -126,8 +126,9 @@ static long fill_from_file(void *dst, size_t len, long fd, long off)
 
 long rt_sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 {
-	static int warned_exec, warned_shared;
+	static int warned_exec;
 	long first;
+	int shared = 0;
 
 	if (len <= 0 || (off & (PAGE - 1)))
 		return -EINVAL;
@@ -137,19 +138,22 @@ long rt_sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 		return -EACCES;
 	}
 	if (!(flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) != MAP_PRIVATE) {
-		/* A read-only shared mapping of a file opened read-only can
-		 * never be written through (the kernel refuses PROT_WRITE on
-		 * it), so a private copy serves it; it does not see later
-		 * changes to the file.  musl maps /etc/localtime so. */
+		/* A shared mapping of a file opened read-only can never be
+		 * written through (the kernel refuses PROT_WRITE on it), so a
+		 * private copy serves it; it does not see later changes to the
+		 * file.  musl maps /etc/localtime so.  Of a file open for
+		 * writing, the copy is written back (shared_map.c). */
 		long q[6] = { fd, F_GETFL };
-		long fl = prot & PROT_WRITE ? -1 : rt_forward(SYS_fcntl, q);
-		if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY) {
-			if (!warned_shared++)
-				rt_log("mmap: shared writable file mappings are not supported inside the enclave");
-			return -ENODEV;
-		}
+		long fl = rt_forward(SYS_fcntl, q);
+		if (fl < 0)
+			return fl;
+		if ((fl & O_ACCMODE) == O_WRONLY || ((fl & O_ACCMODE) == O_RDONLY && (prot & PROT_WRITE)))
+			return -EACCES;
+		shared = (fl & O_ACCMODE) == O_RDWR;
 		flags = (flags & ~MAP_TYPE) | MAP_PRIVATE;
 	}
+	if ((flags & MAP_FIXED) && RT_READ_ONCE(rt_shmap_count) && !(addr & (PAGE - 1)))
+		rt_shmap_remove((uintptr_t)addr, (size_t)len); /* what it replaces */
 	size_t n = page_round((size_t)len) / PAGE;
 	lock();
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -181,8 +185,10 @@ long rt_sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 	void *p = (void *)(heap.start + (size_t)first * PAGE);
 	if (!(flags & MAP_ANONYMOUS)) {
 		long r = fill_from_file(p, (size_t)len, fd, off);
+		if (r == 0 && shared)
+			r = rt_shmap_add((uintptr_t)p, (size_t)len, fd, off);
 		if (r < 0) {
-			rt_sys_munmap((long)p, len);
+			rt_mem_unmap((long)p, len);
 			return r;
 		}
 	}
@@ -190,6 +196,14 @@ long rt_sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 }
 
 long rt_sys_munmap(long addr, long len)
+{
+	if (RT_READ_ONCE(rt_shmap_count) && !(addr & (PAGE - 1)) && len > 0)
+		rt_shmap_remove((uintptr_t)addr, (size_t)len); /* writes back first */
+	return rt_mem_unmap(addr, len);
+}
+
+/* munmap without the shared mappings' write-back (shared_map.c's own). */
+long rt_mem_unmap(long addr, long len)
 {
 	if ((addr & (PAGE - 1)) || len <= 0)
 		return -EINVAL;
@@ -210,6 +224,12 @@ long rt_sys_mremap(long old, long oldlen, long newlen, long flags, long new_addr
 	size_t on = page_round((size_t)oldlen) / PAGE, nn = page_round((size_t)newlen) / PAGE;
 	if (!in_heap((uintptr_t)old, on * PAGE))
 		return -EFAULT;
+	if (rt_shmap_overlaps((uintptr_t)old, on * PAGE)) {
+		static int warned;
+		if (!warned++)
+			rt_log("mremap: a shared file mapping cannot be resized or moved inside the enclave");
+		return -EINVAL;
+	}
 	size_t first = ((uintptr_t)old - heap.start) / PAGE;
 	if (nn <= on) {
 		if (nn < on)

@@ -151,6 +151,15 @@ long rt_sys_mprotect(long addr, long len, long prot) RT_HIDDEN;
 long rt_sys_madvise(long addr, long len, long advice) RT_HIDDEN;
 long rt_sys_brk(long addr) RT_HIDDEN;
 int rt_mem_ranges(int (*fn)(void *ctx, uintptr_t lo, uintptr_t hi), void *ctx) RT_HIDDEN;
+long rt_mem_unmap(long addr, long len) RT_HIDDEN;
+
+/* shared_map.c: MAP_SHARED file mappings, written back to the file */
+long rt_shmap_add(uintptr_t p, size_t len, long fd, long off) RT_HIDDEN;
+void rt_shmap_remove(uintptr_t lo, size_t len) RT_HIDDEN;
+int rt_shmap_overlaps(uintptr_t lo, size_t len) RT_HIDDEN;
+long rt_shmap_sync(long addr, long len, long flags) RT_HIDDEN;
+void rt_shmap_sync_all(void) RT_HIDDEN;
+extern int rt_shmap_count RT_HIDDEN; /* 0: no shared mapping to look at */
 
 /* procfs.c: the files of /proc that describe the enclave itself */
 int rt_procfs_dispatch(long n, const long a[6], long *ret) RT_HIDDEN;

@@ -156,9 +156,12 @@ static void reap(struct rt_thread *t)
 			break;
 		}
 	unlock();
+	/* The scheduler's context has no thread to park, so it must not
+	 * wait for shared_map.c's lock: a thread's stack and record are
+	 * anonymous memory, released without that module's write-back. */
 	if (t->unmap_base)
-		rt_sys_munmap((long)t->unmap_base, (long)t->unmap_size);
-	rt_sys_munmap((long)t, sizeof(*t));
+		rt_mem_unmap((long)t->unmap_base, (long)t->unmap_size);
+	rt_mem_unmap((long)t, sizeof(*t));
 }
 
 /* Leave the current thread for the scheduler; returns when woken. */
