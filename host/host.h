@@ -30,6 +30,7 @@ struct options {
 	int stats;
 	int fsbase;           /* FSBASE_AUTO, FSBASE_INSTR or FSBASE_EXIT */
 	int check_leaks;
+	int shared_copy;      /* --shared-maps=copy */
 	const char *adversary;
 	const char *config;   /* --config FILE: start-up configuration (docs/fspf.md) */
 };

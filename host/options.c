@@ -34,6 +34,10 @@ void options_usage(FILE *f)
 		"  --fsbase HOW     switch FS with the WRFSBASE instruction or an exit\n"
 		"                   (auto, instr, exit; default auto; env SCONCE_FSBASE)\n"
 		"  --check-leaks    stop if any request carries an enclave address (env SCONCE_CHECK_LEAKS=1)\n"
+		"  --shared-maps HOW  mmap(MAP_SHARED) of a file open for writing: refuse\n"
+		"                   (ENODEV, the default) or copy (a copy in the enclave,\n"
+		"                   written back at msync, munmap and exit; it does not see\n"
+		"                   other writers); env SCONCE_SHARED_MAPS\n"
 		"  --adversary CASE lie to the enclave in one way, for tests; needs\n"
 		"                   SCONCE_ALLOW_ADVERSARY=1; --adversary=list shows the cases\n"
 		"  --stats          print call, switch and worker counts at exit (env SCONCE_STATS=1)\n"
@@ -84,6 +88,7 @@ void options_defaults(struct options *o)
 	o->stats = 0;
 	o->fsbase = FSBASE_AUTO;
 	o->check_leaks = 0;
+	o->shared_copy = 0;
 	o->adversary = NULL;
 	o->config = NULL;
 }
@@ -172,6 +177,13 @@ static int apply(struct options *o, int key, const char *v)
 	case 'A':
 		o->adversary = v;
 		return 0;
+	case 'Y':
+		if (!strcmp(v, "refuse") || !strcmp(v, "copy")) {
+			o->shared_copy = !strcmp(v, "copy");
+			return 0;
+		}
+		host_err("shared-maps: '%s' is not refuse or copy", v);
+		return -1;
 	case 'F':
 		if (!strcmp(v, "auto") || !strcmp(v, "instr") || !strcmp(v, "exit")) {
 			o->fsbase = !strcmp(v, "auto") ? FSBASE_AUTO : !strcmp(v, "instr") ? FSBASE_INSTR : FSBASE_EXIT;
@@ -197,7 +209,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "SCONCE_SYSCALLS", 'M' }, { "SCONCE_SLOTS", 'N' }, { "SCONCE_WORKERS", 'W' },
 		{ "SCONCE_ACTIVE_ETHREADS", 'R' },
 		{ "SCONCE_MAX_WORKERS", 'X' }, { "SCONCE_SPIN", 'P' }, { "SCONCE_WORKER_SPIN", 'Q' },
-		{ "SCONCE_FSBASE", 'F' },
+		{ "SCONCE_FSBASE", 'F' }, { "SCONCE_SHARED_MAPS", 'Y' },
 	};
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		const char *v = getenv(envs[i].env);
@@ -230,6 +242,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "stats", no_argument, 0, 'T' },
 		{ "fsbase", required_argument, 0, 'F' },
 		{ "check-leaks", no_argument, 0, 'L' },
+		{ "shared-maps", required_argument, 0, 'Y' },
 		{ "adversary", required_argument, 0, 'A' },
 		{ "config", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },

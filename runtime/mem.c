@@ -150,6 +150,15 @@ long rt_sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 		if ((fl & O_ACCMODE) == O_WRONLY || ((fl & O_ACCMODE) == O_RDONLY && (prot & PROT_WRITE)))
 			return -EACCES;
 		shared = (fl & O_ACCMODE) == O_RDWR;
+		if (shared && !(rt.boot.flags & SCONCE_BOOT_SHARED_COPY)) {
+			/* A copy would not see other writers (another process
+			 * sharing the file, write() here): only on request. */
+			static int warned_shared;
+			if (!warned_shared++)
+				rt_log("mmap: a shared mapping of a file open for writing is refused; "
+				       "sconce run --shared-maps=copy serves it as a copy written back to the file");
+			return -ENODEV;
+		}
 		flags = (flags & ~MAP_TYPE) | MAP_PRIVATE;
 	}
 	if ((flags & MAP_FIXED) && RT_READ_ONCE(rt_shmap_count) && !(addr & (PAGE - 1)))

@@ -42,6 +42,9 @@ if [ "${MC_NATIVE:-0}" != 1 ]; then
 # The suite may run under setpriv --reset-env: this run's SCONCE_* options.
 $(env | grep '^SCONCE_[A-Z_]*=' | sed "s/'/'\\\\''/g; s/=\(.*\)/='\1'/; s/^/export /")
 export SCONCE_HEAP=\${SCONCE_HEAP:-1G}
+# Warm restart (-e FILE, t/restart.t) keeps the items in a shared mapping
+# of FILE, which only this process uses: a written-back copy serves it.
+export SCONCE_SHARED_MAPS=\${SCONCE_SHARED_MAPS:-copy}
 exec "$out/sconce" run "$out/memcached-debug" "\$@"
 EOF
 	chmod 755 "$t/memcached-debug"

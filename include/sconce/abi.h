@@ -211,6 +211,7 @@ static inline int sconce_call_interruptible(long nr)
 #define SCONCE_BOOT_FSGSBASE 1u /* CPU lets user code write FS/GS base */
 #define SCONCE_BOOT_ASYNC 2u    /* forward calls through the queues */
 #define SCONCE_BOOT_ADAPTIVE 4u /* ... but exit when no other thread needs the ethread */
+#define SCONCE_BOOT_SHARED_COPY 8u /* MAP_SHARED of a writable file: a written-back copy */
 
 /* Boot information, at offset 0 of the shared area. */
 struct sconce_boot {
