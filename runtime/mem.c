@@ -142,7 +142,8 @@ long rt_sys_mmap(long addr, long len, long prot, long flags, long fd, long off)
 		 * written through (the kernel refuses PROT_WRITE on it), so a
 		 * private copy serves it; it does not see later changes to the
 		 * file.  musl maps /etc/localtime so.  Of a file open for
-		 * writing, the copy is written back (shared_map.c). */
+		 * writing, only with --shared-maps=copy: then the copy is
+		 * written back (shared_map.c). */
 		long q[6] = { fd, F_GETFL };
 		long fl = rt_forward(SYS_fcntl, q);
 		if (fl < 0)

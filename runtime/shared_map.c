@@ -1,7 +1,8 @@
 /*
  * Shared file mappings.  Enclave memory cannot be a host file's page
- * cache, so mmap(MAP_SHARED) of a file open for writing is served as a
- * copy in the enclave heap (mem.c fills it) that is written back to the
+ * cache, so mmap(MAP_SHARED) of a file open for writing is, when the run
+ * asked for it (--shared-maps=copy; refused otherwise, see mem.c), served
+ * as a copy in the enclave heap (mem.c fills it) that is written back to the
  * file, as the kernel writes back dirty pages: at msync, at munmap (and
  * MAP_FIXED over it), and at exit_group.  Only the pages whose contents
  * changed since they were read or last written go back (a 64-bit hash per
