@@ -18,8 +18,8 @@
  * The application's descriptor is a real host descriptor (so numbers,
  * close-on-exec and /proc/self/fd behave): the same path opened O_PATH,
  * through which no data can travel.  Reads are served from a snapshot
- * taken at open and again whenever a read starts at offset 0, as the
- * kernel generates the file when it is read.  Only absolute paths are
+ * taken at the first read and again whenever a read starts at offset 0,
+ * as the kernel generates the file when it is read.  Only absolute paths are
  * recognised: /proc/{self,thread-self,PID}/maps and .../task/TID/maps.
  */
 #define _GNU_SOURCE 1
