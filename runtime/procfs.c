@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include "rt.h"
+#include "fs/fs.h" /* fsh_close */
 
 #define PF_MAX_FDS 32
 #define PF_LINE 96  /* longest line: two addresses, flags, offset, name */
@@ -311,12 +312,6 @@ static long install(long fd, struct pf_file *f)
 	return -EMFILE;
 }
 
-static long host_close(long fd)
-{
-	long a[6] = { fd };
-	return rt_forward(SYS_close, a);
-}
-
 static long do_open(long dirfd, long path, long flags, long *ret)
 {
 	if (!path || !rt_inside((uintptr_t)path, 1))
@@ -350,7 +345,7 @@ static long do_open(long dirfd, long path, long flags, long *ret)
 	long a[6] = { dirfd, path, O_PATH | (flags & O_CLOEXEC) };
 	long fd = rt_forward(SYS_openat, a);
 	if (fd >= 0 && install(fd, f) < 0) {
-		host_close(fd);
+		fsh_close(fd);
 		fd = -EMFILE;
 	}
 	put(f); /* the installed descriptor holds it now, if any */
@@ -449,7 +444,7 @@ static long do_dup(long n, const long a[6], struct pf_file *f)
 		return newfd;
 	long r = rt_forward(n, a);
 	if (r >= 0 && install(r, f) < 0) {
-		host_close(r);
+		fsh_close(r);
 		r = -EMFILE;
 	}
 	return r;
@@ -461,14 +456,8 @@ int rt_procfs_dispatch(long n, const long a[6], long *ret)
 		return (int)do_open(AT_FDCWD, a[0], a[1], ret);
 	if (n == SYS_openat)
 		return (int)do_open(a[0], a[1], a[2], ret);
-	if (n == SYS_dup2 || n == SYS_dup3) {
-		struct pf_file *t = get(a[1]);
-		if (t) {
-			put(t);
-			if (a[1] != a[0])
-				forget(a[1]); /* dup2 closes it; the call goes on */
-		}
-	}
+	if ((n == SYS_dup2 || n == SYS_dup3) && a[1] != a[0])
+		forget(a[1]); /* if it is ours, dup2 closes it; the call goes on */
 	long fd;
 	switch (n) {
 	case SYS_read: case SYS_readv: case SYS_pread64: case SYS_preadv: case SYS_preadv2:
@@ -509,7 +498,7 @@ int rt_procfs_dispatch(long n, const long a[6], long *ret)
 		break;
 	case SYS_lseek: r = do_lseek(f, a[1], a[2]); break;
 	case SYS_close:
-		r = host_close(fd);
+		r = fsh_close(fd);
 		forget(fd); /* the number is released whatever close said */
 		break;
 	case SYS_dup: case SYS_dup2: case SYS_dup3:

@@ -19,10 +19,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include "rt.h"
-#include "fs/fs.h" /* fs_lock: a mutex that may be held across host calls */
+#include "fs/fs.h" /* fs_lock (a mutex that may be held across host calls), fsh_* */
 
 #define PAGE SCONCE_PAGE_SIZE
 #define SHM_MAX 64
@@ -77,46 +76,40 @@ static uint64_t *hash_of(const struct shmap *e, uintptr_t page)
 }
 
 /* Write back the changed pages of e within [lo, hi) (page aligned, inside
- * e), clipped to the file's size now.  shm_lock held. */
+ * e), clipped to the file's size now.  shm_lock held.  A page's hash is
+ * taken once: stored when the page is found changed, and inverted (so
+ * the page stays changed for a later sync) if its write fails. */
 static long write_back(const struct shmap *e, uintptr_t lo, uintptr_t hi)
 {
-	struct stat st;
-	long r = host(SYS_fstat, e->fd, (long)&st, 0, 0);
+	uint64_t size;
+	long r = fsh_fsize(e->fd, &size, NULL);
 	if (r < 0)
 		return r;
-	uintptr_t eof = st.st_size <= e->off ? e->lo :
-			(uint64_t)(st.st_size - e->off) >= e->hi - e->lo ? e->hi :
-			e->lo + (uintptr_t)(st.st_size - e->off);
+	uint64_t off = (uint64_t)e->off;
+	uintptr_t eof = size <= off ? e->lo : size - off >= e->hi - e->lo ? e->hi : e->lo + (uintptr_t)(size - off);
 	if (hi > eof)
 		hi = eof;
 	long err = 0;
 	for (uintptr_t p = lo; p < hi;) {
-		if (page_hash(p) == *hash_of(e, p)) {
+		uint64_t h = page_hash(p);
+		if (h == *hash_of(e, p)) {
 			p += PAGE;
 			continue;
 		}
 		uintptr_t q = p; /* a run of changed pages, written at once */
-		do
+		do {
+			*hash_of(e, q) = h;
 			q += PAGE;
-		while (q < hi && page_hash(q) != *hash_of(e, q));
+		} while (q < hi && (h = page_hash(q)) != *hash_of(e, q));
 		uintptr_t end = q < hi ? q : hi;
-		long k = 0;
-		for (uintptr_t w = p; w < end; w += (size_t)k) {
-			k = host(SYS_pwrite64, e->fd, (long)w, (long)(end - w), e->off + (long)(w - e->lo));
-			if (k == -EINTR) {
-				k = 0;
-				continue;
-			}
-			if (k <= 0)
-				break;
-		}
-		if (k > 0 || p == end) {
+		r = fsh_pwrite(e->fd, (const void *)p, end - p, off + (p - e->lo));
+		if (r < 0) {
 			for (uintptr_t x = p; x < q; x += PAGE)
-				*hash_of(e, x) = page_hash(x);
-		} else if (!err) {
-			err = k < 0 ? k : -EIO; /* the pages stay changed: a later sync retries */
+				*hash_of(e, x) = ~*hash_of(e, x);
+			if (!err)
+				err = r;
 		}
-		p = q;
+		p = q < hi ? q + PAGE : q; /* page q, if any, was found unchanged */
 	}
 	return err;
 }
@@ -144,14 +137,14 @@ long rt_shmap_add(uintptr_t p, size_t len, long fd, long off)
 		}
 	fs_unlock(&shm_lock);
 	rt_log("mmap: more than %d shared file mappings at once", SHM_MAX);
-	host(SYS_close, dup, 0, 0, 0);
+	fsh_close(dup);
 	rt_mem_unmap((long)hash, (long)bytes);
 	return -ENOMEM;
 }
 
 static void drop(struct shmap *e)
 {
-	host(SYS_close, e->fd, 0, 0, 0);
+	fsh_close(e->fd);
 	rt_mem_unmap((long)e->hash_map, (long)e->hash_bytes);
 	e->lo = 0;
 	__atomic_sub_fetch(&rt_shmap_count, 1, __ATOMIC_RELEASE);
