@@ -43,10 +43,11 @@ $(B)/.deps:
 deps: $(B)/.deps
 
 # --- the C library -------------------------------------------------------
-$(B)/musl/lib/libc.a: $(LIBC_FILES) | $(B)/.deps
+$(B)/musl/lib/libc.a: $(LIBC_FILES) scripts/musl-tune.sh | $(B)/.deps
 	scripts/debian-source.sh musl $(MUSL_DEB) musl_$(MUSL_VERSION).orig.tar.gz \
 		$(MUSL_SHA256) $(B)/src/musl
 	cp -r libc/. $(B)/src/musl/
+	scripts/musl-tune.sh $(B)/src/musl
 	cd $(B)/src/musl && ./configure --prefix=$(BABS)/musl --disable-shared \
 		CFLAGS="-O2 -fPIE" >configure.log 2>&1 || { cat configure.log; exit 1; }
 	$(MAKE) -C $(B)/src/musl -j$(JOBS) install >$(B)/src/musl/build.log 2>&1 || \
@@ -125,6 +126,7 @@ check: all
 bench: all
 	bench/syscall.sh
 	bench/fs.sh
+	bench/malloc.sh
 	$(MAKE) bench-tls
 
 # the network shield: shielded Redis against native Redis with its own TLS
@@ -137,6 +139,7 @@ bench-tls: apps/redis apps/redis-tls-native
 .PHONY: bench-fs
 bench-fs: all
 	bench/fs.sh
+	bench/malloc.sh
 
 check-asan:
 	$(MAKE) B=build-asan EXTRA_HOST_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
