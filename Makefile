@@ -139,7 +139,6 @@ bench-tls: apps/redis apps/redis-tls-native
 .PHONY: bench-fs
 bench-fs: all
 	bench/fs.sh
-	bench/malloc.sh
 
 check-asan:
 	$(MAKE) B=build-asan EXTRA_HOST_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \

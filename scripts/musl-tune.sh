@@ -1,6 +1,7 @@
 #!/bin/sh
-# scripts/musl-tune.sh MUSL_SOURCE_DIR: the one change sconce makes to the
-# behaviour of musl's code (its other files in libc/ replace whole files).
+# scripts/musl-tune.sh MUSL_SOURCE_DIR: the one edit sconce makes inside a
+# file of musl's source, after the copy of libc/ (whose files replace
+# musl's whole).
 #
 # mallocng unmaps a group as soon as it is wholly free when its size class
 # has another group with free slots, or when the class is not "bouncing"
