@@ -127,6 +127,7 @@ bench: all
 	bench/syscall.sh
 	bench/fs.sh
 	bench/malloc.sh
+	bench/serve.sh
 	$(MAKE) bench-tls
 
 # the network shield: shielded Redis against native Redis with its own TLS

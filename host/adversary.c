@@ -252,6 +252,12 @@ int adversary_select(const char *name, int async)
 void adversary_result(struct enclave *e, uint64_t i)
 {
 	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
+	/* The fstat fused to an open (runtime/batch.c) lies the same way. */
+	if (active && active->lie == negative_size && s->post == SCONCE_POST_FSTAT &&
+	    s->ret >= 0 && s->post_ret == 0) {
+		int64_t minus = -1;
+		memcpy((char *)s->post_arg + 48, &minus, 8);
+	}
 	if (!active || (active->nr >= 0 && (long)s->nr != active->nr))
 		return;
 	hits++;
@@ -292,6 +298,13 @@ void leak_check(struct enclave *e, uint64_t i)
 	for (int k = 0; k < 6 && !where; k++)
 		if (s->args[k] - base < e->size)
 			where = "an argument", bad = s->args[k];
+	uint64_t npre = s->npre < SCONCE_SLOT_PRE_MAX ? s->npre : SCONCE_SLOT_PRE_MAX;
+	for (uint64_t p = 0; p < npre && !where; p++)
+		for (int k = 0; k < 5 && !where; k++)
+			if (s->pre[p].args[k] - base < e->size)
+				where = "a deferred call's argument", bad = s->pre[p].args[k];
+	if (!where && s->post && s->post_arg - base < e->size)
+		where = "the fused call's argument", bad = s->post_arg;
 	uint64_t used = s->bounce_used < e->boot->bounce_size ? s->bounce_used : e->boot->bounce_size;
 	const uint64_t *w = (const uint64_t *)(e->shared + e->boot->bounce_off + i * e->boot->bounce_size);
 	for (uint64_t k = 0; k < used / 8 && !where; k++)

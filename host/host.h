@@ -31,6 +31,7 @@ struct options {
 	int fsbase;           /* FSBASE_AUTO, FSBASE_INSTR or FSBASE_EXIT */
 	int check_leaks;
 	int shared_copy;      /* --shared-maps=copy */
+	int no_batch;         /* --batch=off */
 	const char *adversary;
 	const char *config;   /* --config FILE: start-up configuration (docs/fspf.md) */
 };

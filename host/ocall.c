@@ -128,6 +128,8 @@ void print_stats(struct enclave *e, FILE *f)
 	fprintf(f, "sconce: calls: %llu async, %llu sync, %llu exits\n",
 		(unsigned long long)c->st_async, (unsigned long long)c->st_sync,
 		(unsigned long long)c->st_exits);
+	fprintf(f, "sconce: batched: %llu deferred to the next call, %llu answered from the open\n",
+		(unsigned long long)c->st_deferred, (unsigned long long)c->st_fused);
 	fprintf(f, "sconce: threads: %llu created, %llu switches, %llu futex waits, %llu idle sleeps\n",
 		(unsigned long long)c->st_threads, (unsigned long long)c->st_switches,
 		(unsigned long long)c->st_futex_waits, (unsigned long long)c->st_idle);

@@ -38,6 +38,10 @@ void options_usage(FILE *f)
 		"                   (ENODEV, the default) or copy (a copy in the enclave,\n"
 		"                   written back at msync, munmap and exit; it does not see\n"
 		"                   other writers); env SCONCE_SHARED_MAPS\n"
+		"  --batch on|off   let a single-threaded application's close of a read-only\n"
+		"                   file and TCP_CORK ride on its next call, and answer the\n"
+		"                   fstat after an open from the open's exit (default on;\n"
+		"                   docs/architecture.md, \"Fewer exits\"); env SCONCE_BATCH\n"
 		"  --adversary CASE lie to the enclave in one way, for tests; needs\n"
 		"                   SCONCE_ALLOW_ADVERSARY=1; --adversary=list shows the cases\n"
 		"  --stats          print call, switch and worker counts at exit (env SCONCE_STATS=1)\n"
@@ -89,6 +93,7 @@ void options_defaults(struct options *o)
 	o->fsbase = FSBASE_AUTO;
 	o->check_leaks = 0;
 	o->shared_copy = 0;
+	o->no_batch = 0;
 	o->adversary = NULL;
 	o->config = NULL;
 }
@@ -184,6 +189,13 @@ static int apply(struct options *o, int key, const char *v)
 		}
 		host_err("shared-maps: '%s' is not refuse or copy", v);
 		return -1;
+	case 'G':
+		if (!strcmp(v, "on") || !strcmp(v, "off")) {
+			o->no_batch = !strcmp(v, "off");
+			return 0;
+		}
+		host_err("batch: '%s' is not on or off", v);
+		return -1;
 	case 'F':
 		if (!strcmp(v, "auto") || !strcmp(v, "instr") || !strcmp(v, "exit")) {
 			o->fsbase = !strcmp(v, "auto") ? FSBASE_AUTO : !strcmp(v, "instr") ? FSBASE_INSTR : FSBASE_EXIT;
@@ -209,7 +221,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "SCONCE_SYSCALLS", 'M' }, { "SCONCE_SLOTS", 'N' }, { "SCONCE_WORKERS", 'W' },
 		{ "SCONCE_ACTIVE_ETHREADS", 'R' },
 		{ "SCONCE_MAX_WORKERS", 'X' }, { "SCONCE_SPIN", 'P' }, { "SCONCE_WORKER_SPIN", 'Q' },
-		{ "SCONCE_FSBASE", 'F' }, { "SCONCE_SHARED_MAPS", 'Y' },
+		{ "SCONCE_FSBASE", 'F' }, { "SCONCE_SHARED_MAPS", 'Y' }, { "SCONCE_BATCH", 'G' },
 	};
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		const char *v = getenv(envs[i].env);
@@ -243,6 +255,7 @@ int options_parse(struct options *o, int argc, char **argv, int allow_run_opts)
 		{ "fsbase", required_argument, 0, 'F' },
 		{ "check-leaks", no_argument, 0, 'L' },
 		{ "shared-maps", required_argument, 0, 'Y' },
+		{ "batch", required_argument, 0, 'G' },
 		{ "adversary", required_argument, 0, 'A' },
 		{ "config", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },

@@ -189,7 +189,8 @@ static int build_shared(struct enclave *e, const struct options *o, int argc, ch
 	struct sconce_boot *b = e->boot = (struct sconce_boot *)e->shared;
 	b->abi_version = SCONCE_ABI_VERSION;
 	b->flags = (e->fsgsbase ? SCONCE_BOOT_FSGSBASE : 0) | (o->async ? SCONCE_BOOT_ASYNC : 0) |
-		   (o->adaptive ? SCONCE_BOOT_ADAPTIVE : 0) | (o->shared_copy ? SCONCE_BOOT_SHARED_COPY : 0);
+		   (o->adaptive ? SCONCE_BOOT_ADAPTIVE : 0) | (o->shared_copy ? SCONCE_BOOT_SHARED_COPY : 0) |
+		   (o->no_batch ? SCONCE_BOOT_NO_BATCH : 0);
 	b->shared_size = e->shared_size;
 	b->frames_off = frames_off;
 	b->msg_off = msg_off;

@@ -147,6 +147,33 @@ NO_TLS static void exit_begin(struct enclave *e, struct sim_thread *t)
 	}
 }
 
+/* The calls the enclave deferred to this one (runtime/batch.c): closes of
+ * read-only files, TCP_CORK on.  None of them blocks.  Each number is read
+ * once; a refused one is not made. */
+NO_TLS static void run_pre(struct sconce_slot *s)
+{
+	uint64_t n = __atomic_load_n(&s->npre, __ATOMIC_RELAXED);
+	if (n > SCONCE_SLOT_PRE_MAX)
+		n = SCONCE_SLOT_PRE_MAX;
+	for (uint64_t k = 0; k < n; k++) {
+		struct sconce_pre_call *p = &s->pre[k];
+		long nr = (long)__atomic_load_n(&p->nr, __ATOMIC_RELAXED);
+		uint64_t a[6] = { p->args[0], p->args[1], p->args[2], p->args[3], p->args[4], 0 };
+		p->ret = ocall_refused(nr) || sconce_call_interruptible(nr) ? -ENOSYS
+									  : host_syscall(nr, a);
+	}
+}
+
+/* The call fused after this one: fstat of the descriptor an open returned,
+ * saving the enclave the exit its fstat would make. */
+NO_TLS static void run_post(struct sconce_slot *s, long ret)
+{
+	if (__atomic_load_n(&s->post, __ATOMIC_RELAXED) != SCONCE_POST_FSTAT || ret < 0)
+		return;
+	uint64_t a[6] = { (uint64_t)ret, __atomic_load_n(&s->post_arg, __ATOMIC_RELAXED) };
+	s->post_ret = host_syscall(SYS_fstat, a);
+}
+
 void slot_call(struct enclave *e, uint64_t i, struct sim_thread *ethread)
 {
 	/* Only workers read the count: without them (sync mode) skip it. */
@@ -159,12 +186,16 @@ void slot_call(struct enclave *e, uint64_t i, struct sim_thread *ethread)
 	struct sconce_slot *s = (struct sconce_slot *)(e->shared + e->boot->slots_off) + i;
 	long nr = (long)__atomic_load_n(&s->nr, __ATOMIC_RELAXED); /* once */
 	leak_check(e, i);
+	run_pre(s);
+	long ret;
 	if (ocall_refused(nr))
-		s->ret = -ENOSYS;
+		ret = -ENOSYS;
 	else if (sconce_call_interruptible(nr))
-		s->ret = interruptible_call(i, nr, s->args, c, ethread != NULL);
+		ret = interruptible_call(i, nr, s->args, c, ethread != NULL);
 	else
-		s->ret = host_syscall(nr, s->args);
+		ret = host_syscall(nr, s->args);
+	s->ret = ret;
+	run_post(s, ret);
 	adversary_result(e, i);
 	if (counted)
 		__atomic_store_n(&ethread->in_exit, 0, __ATOMIC_RELEASE);
@@ -215,7 +246,9 @@ NO_TLS uintptr_t slot_call_fast(struct sim_thread *t)
 	int counted = (e->boot->flags & SCONCE_BOOT_ASYNC) != 0;
 	if (counted)
 		exit_begin(e, t);
-	if (!sconce_call_interruptible(nr)) {
+	int batched = __atomic_load_n(&s->npre, __ATOMIC_RELAXED) ||
+		      __atomic_load_n(&s->post, __ATOMIC_RELAXED);
+	if (!batched && !sconce_call_interruptible(nr)) {
 		/* sim_enter makes the call and ends the count; it takes the
 		 * number checked here, not the slot's again (the enclave may
 		 * have rewritten it meanwhile) */
@@ -223,7 +256,11 @@ NO_TLS uintptr_t slot_call_fast(struct sim_thread *t)
 		t->exit_counted = (uint64_t)counted;
 		return (uintptr_t)s;
 	}
-	s->ret = interruptible_call(i, nr, s->args, &t->caller, 1);
+	run_pre(s);
+	long ret = sconce_call_interruptible(nr) ? interruptible_call(i, nr, s->args, &t->caller, 1)
+						 : host_syscall(nr, s->args);
+	s->ret = ret;
+	run_post(s, ret);
 	if (counted)
 		__atomic_store_n(&t->in_exit, 0, __ATOMIC_RELEASE);
 	return 1;

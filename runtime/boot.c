@@ -92,6 +92,7 @@ static int take_boot_info(uintptr_t arg)
 	rt.verbose = b->verbose != 0;
 	rt.async = (b->flags & SCONCE_BOOT_ASYNC) != 0;
 	rt.adaptive = rt.async && (b->flags & SCONCE_BOOT_ADAPTIVE) != 0;
+	rt.batch = (b->flags & SCONCE_BOOT_NO_BATCH) == 0;
 	rt.ctl = (struct sconce_control *)(arg + b->control_off);
 	rt.ethreads = (uint32_t)b->ethreads_run;
 	return 0;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <sys/syscall.h>
 #include "sched.h"
+#include "batch.h"
 #include "fs/hook.h"
 #include "console/console.h"
 
@@ -61,6 +62,13 @@ static long serve(long n, long a1, long a2, long a3, long a4, long a5, long a6, 
 		long sa[6] = { a1, a2, a3, a4, a5, a6 }, r;
 		if (rt_console_dispatch(n, sa, &r) || rt_net_dispatch(n, sa, &r))
 			return r;
+	}
+	switch (n) {
+	case SYS_futex: case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_rt_sigsuspend:
+	case SYS_pause: case SYS_rt_sigtimedwait:
+		/* the thread may sleep inside: deferred calls must not wait */
+		rt_batch_flush_pending();
+		break;
 	}
 	switch (n) {
 	case SYS_mmap: return rt_sys_mmap(a1, a2, a3, a4, a5, a6);
@@ -134,9 +142,14 @@ static inline __attribute__((always_inline)) long forward_here(long n, const lon
 {
 	struct fw_call c;
 	long r;
+	if (rt_batch_serve(n, a, &r))
+		return r;
 	rt_call_begin();
-	if (fw_prepare(&c, n, a, &r))
+	if (fw_prepare(&c, n, a, &r)) {
+		int stat = rt_batch_open(n, a);
 		r = fw_complete(&c, rt_host_call(n, c.h));
+		rt_batch_after(n, a, r, stat);
+	}
 	rt_call_end();
 	return rt_forward_after(n, a, r, c.asked);
 }

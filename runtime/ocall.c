@@ -41,6 +41,7 @@ void rt_publish_stats(void)
 		return;
 	c->st_async = c->st_sync = c->st_exits = c->st_switches = 0;
 	c->st_threads = c->st_futex_waits = c->st_idle = 0;
+	c->st_deferred = c->st_fused = 0;
 	for (uint32_t i = 0; i < rt.layout->ethreads; i++) {
 		const struct rt_ethread *e = (const void *)(rt.base + rt.layout->ethread[i].ctl_off);
 		c->st_async += e->st_async;
@@ -50,6 +51,8 @@ void rt_publish_stats(void)
 		c->st_threads += e->st_threads;
 		c->st_futex_waits += e->st_futex_waits;
 		c->st_idle += e->st_idle;
+		c->st_deferred += e->st_deferred;
+		c->st_fused += e->st_fused;
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include "sched.h"
+#include "batch.h"
 
 /* A slot's request is SUBMITTED from the push on the submission ring to
  * its completion, and IDLE otherwise (free, or in a synchronous call):
@@ -361,6 +362,7 @@ int rt_host_prepare(long nr, const long args[6])
 	s->nr = (uint64_t)nr;
 	for (int k = 0; k < 6; k++)
 		s->args[k] = (uint64_t)args[k];
+	rt_batch_prepare(t, s);
 	s->bounce_used = t->bounce_used;
 	return !rt.async || (rt.adaptive && exit_claim()) ? t->slot : -1;
 }

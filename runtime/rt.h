@@ -41,6 +41,7 @@ struct rt_ethread {
 	uint64_t spins;
 	/* statistics, summed into the control block at exit */
 	uint64_t st_async, st_sync, st_exits, st_switches, st_threads, st_futex_waits, st_idle;
+	uint64_t st_deferred, st_fused;
 };
 
 /* Offsets used by entry.S. */
@@ -90,6 +91,7 @@ struct rt_state {
 	int verbose;
 	int async;
 	int adaptive;
+	int batch;                  /* deferred and fused calls (batch.c) */
 	uint32_t ethreads;          /* ethreads the host runs (boot.ethreads_run) */
 };
 extern struct rt_state rt RT_HIDDEN;

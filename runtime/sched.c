@@ -129,6 +129,11 @@ void rt_for_each_thread(void (*fn)(struct rt_thread *, void *), void *ctx)
 	unlock();
 }
 
+int rt_single_thread(void)
+{
+	return RT_READ_ONCE(S.alive) == 1;
+}
+
 struct rt_thread *rt_thread_new(void)
 {
 	long p = rt_sys_mmap(0, sizeof(struct rt_thread), PROT_READ | PROT_WRITE,

@@ -61,6 +61,17 @@ struct rt_thread {
 	uint64_t sigpending;
 	uint64_t sigwait;            /* set being waited for in sigtimedwait */
 	int syscall_depth;           /* __sconce_syscall nesting (a shield's own calls) */
+
+	/* batch.c: calls deferred to this thread's next host call, and the
+	 * fstat its last open brought back */
+	uint32_t npre;
+	struct rt_pre { uint32_t nr; int32_t fd; int32_t val; } pre[SCONCE_SLOT_PRE_MAX];
+	int want_stat;               /* the coming host call is an open: fstat it too */
+	uint64_t stat_arg;           /* ... into this bounce-buffer address */
+	struct sconce_slot *last_slot; /* the slot of the current host call */
+	int stat_fd1;                /* descriptor + 1 that stat describes; 0: none */
+	int cloexec_fd1;             /* descriptor + 1 the last call opened with O_CLOEXEC */
+	unsigned char stat[144];     /* struct stat */
 };
 
 static inline struct rt_thread *rt_cur(void)
@@ -83,6 +94,7 @@ void rt_make_runnable(struct rt_thread *t) RT_HIDDEN;
 void rt_yield(void) RT_HIDDEN;
 struct rt_thread *rt_thread_new(void) RT_HIDDEN;
 int rt_have_runnable(void) RT_HIDDEN;
+int rt_single_thread(void) RT_HIDDEN;        /* one application thread alive */
 struct rt_thread *rt_find_thread(int tid) RT_HIDDEN;
 void rt_for_each_thread(void (*fn)(struct rt_thread *, void *), void *ctx) RT_HIDDEN;
 RT_NORETURN void rt_thread_exit(void) RT_HIDDEN;

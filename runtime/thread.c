@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sched.h>
 #include "sched.h"
+#include "batch.h"
 
 int __sconce_set_thread_area(void *p) RT_HIDDEN;
 int __sconce_set_thread_area(void *p)
@@ -35,6 +36,8 @@ int __sconce_clone(int (*fn)(void *), void *stack, int flags, void *arg,
 	    ((flags & CLONE_CHILD_CLEARTID) && !rt_inside((uintptr_t)ctid, 4)))
 		return -EFAULT;
 	struct rt_thread *parent = rt_cur();
+	/* Deferred calls (batch.c) hold only while this is the one thread. */
+	rt_batch_flush_pending();
 	struct rt_thread *t = rt_thread_new();
 	if (!t)
 		return -EAGAIN;

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
-#define SCONCE_ABI_VERSION 2u
+#define SCONCE_ABI_VERSION 3u
 #define SCONCE_PAGE_SIZE 4096ul
 
 /* ---------------------------------------------------------------------
@@ -137,13 +137,31 @@ struct sconce_frame {
 	uint64_t pad[7];
 } __attribute__((aligned(64)));
 
+/* A call the host makes before the slot's own (runtime/batch.c): one the
+ * enclave answered itself and whose effect may wait for its next call. */
+struct sconce_pre_call {
+	uint64_t nr;
+	uint64_t args[5];
+	int64_t ret;
+	uint64_t val;                /* an int the call points to (args[3]) */
+};
+#define SCONCE_SLOT_PRE_MAX 4u
+#define SCONCE_POST_FSTAT 1u     /* after a call that returned fd >= 0: fstat(fd, post_arg) */
+
 /* One request slot: a forwarded call and, after the host ran it, its
- * result.  Its bounce buffer is at bounce_off + index * bounce_size. */
+ * result.  Its bounce buffer is at bounce_off + index * bounce_size.
+ * Before the call the host makes the npre calls in pre[] in order (their
+ * results go to pre[k].ret); after it, the post call (post_ret). */
 struct sconce_slot {
 	uint64_t nr;
 	uint64_t args[6];
 	int64_t ret;
 	uint64_t bounce_used;        /* bytes of the bounce buffer this call uses */
+	uint64_t npre;               /* 0..SCONCE_SLOT_PRE_MAX */
+	uint64_t post;               /* 0 or SCONCE_POST_FSTAT */
+	uint64_t post_arg;
+	int64_t post_ret;
+	struct sconce_pre_call pre[SCONCE_SLOT_PRE_MAX];
 } __attribute__((aligned(64)));
 
 /* A bounded lock-free queue of slot numbers (Vyukov's MPMC ring).  Both
@@ -182,6 +200,7 @@ struct sconce_control {
 	/* statistics, published by the enclave when it exits */
 	SCONCE_LINE(uint64_t, st_async);
 	uint64_t st_sync, st_exits, st_switches, st_threads, st_futex_waits, st_idle;
+	uint64_t st_deferred, st_fused; /* calls answered without an exit of their own */
 };
 
 /*
@@ -212,6 +231,7 @@ static inline int sconce_call_interruptible(long nr)
 #define SCONCE_BOOT_ASYNC 2u    /* forward calls through the queues */
 #define SCONCE_BOOT_ADAPTIVE 4u /* ... but exit when no other thread needs the ethread */
 #define SCONCE_BOOT_SHARED_COPY 8u /* MAP_SHARED of a writable file: a written-back copy */
+#define SCONCE_BOOT_NO_BATCH 16u /* no deferred or fused calls (runtime/batch.c) */
 
 /* Boot information, at offset 0 of the shared area. */
 struct sconce_boot {
