@@ -65,12 +65,13 @@ struct rt_thread {
 	/* batch.c: calls deferred to this thread's next host call, and the
 	 * fstat its last open brought back */
 	uint32_t npre;
-	struct rt_pre { uint32_t nr; int32_t fd; int32_t val; } pre[SCONCE_SLOT_PRE_MAX];
+	/* read by every host call: kept in one cache line with syscall_depth */
 	int want_stat;               /* the coming host call is an open: fstat it too */
-	uint64_t stat_arg;           /* ... into this bounce-buffer address */
-	struct sconce_slot *last_slot; /* the slot of the current host call */
 	int stat_fd1;                /* descriptor + 1 that stat describes; 0: none */
 	int cloexec_fd1;             /* descriptor + 1 the last call opened with O_CLOEXEC */
+	struct rt_pre { uint32_t nr; int32_t fd; int32_t val; } pre[SCONCE_SLOT_PRE_MAX];
+	uint64_t stat_arg;           /* ... into this bounce-buffer address */
+	struct sconce_slot *last_slot; /* the slot of the current host call */
 	unsigned char stat[144];     /* struct stat */
 };
 
