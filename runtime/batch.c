@@ -38,6 +38,7 @@
  * closed and reused under several threads is never taken for the file or
  * socket it was.  `sconce run --batch=off` turns it off.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -108,6 +109,7 @@ void rt_batch_to_slot(struct rt_thread *t, struct sconce_slot *s)
 	t->npre = 0;
 	s->post = t->want_stat ? SCONCE_POST_FSTAT : 0;
 	s->post_arg = t->want_stat ? t->stat_arg : 0;
+	s->post_ret = -ENOSYS; /* a host that skips the fstat leaves no old answer */
 	t->want_stat = 0;
 	t->stat_fd1 = 0;
 	t->cloexec_fd1 = 0;

@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
-plan 23
+plan 24
 build_prog batch_calls
 
 # counts: "DEFERRED FUSED" from the stats line
@@ -44,6 +44,11 @@ SCONCE_OPTS=(--stats --batch=off)
 run_prog sconce batch_calls files @SCRATCH@
 same_output "--batch=off: files: stdout matches native" "$native_out" "$RUN_OUT"
 check_counts "--batch=off: files" "0 0"
+
+SCONCE_OPTS=(--batch=maybe)
+run_prog sconce batch_calls files @SCRATCH@
+check "--batch=maybe: refused with a clear error, nothing run" \
+	eval '[ "$RUN_STATUS" = 1 ] && grep -q "sconce: batch: '"'"'maybe'"'"' is not on or off" "$RUN_ERR" && ! [ -s "$RUN_OUT" ]'
 
 # The leak check sees the deferred calls' and the fused call's arguments.
 SCONCE_OPTS=(--check-leaks)
