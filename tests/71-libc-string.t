@@ -4,8 +4,8 @@
 set -u
 . "$(dirname "$0")/lib/tap.sh"
 
-plan 10
-for p in strcase memcopy; do
+plan 15
+for p in strcase memcopy memcompare; do
 	build_prog "$p"
 	run_both "$p"
 done
