@@ -137,18 +137,34 @@ static int set_count(const char *what, const char *v, uint64_t lo, uint64_t hi, 
 	return 0;
 }
 
+/* A value that must be one of words[] (NULL-ended): its index, or -1
+ * after "OPT: 'V' is not a, b or c". */
+static int one_of(const char *opt, const char *v, const char *const words[])
+{
+	char list[128] = "";
+	size_t len = 0;
+	for (int i = 0; words[i]; i++) {
+		if (!strcmp(v, words[i]))
+			return i;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i == 0 ? "" : words[i + 1] ? ", " : " or ", words[i]);
+	}
+	host_err("%s: '%s' is not %s", opt, v, list);
+	return -1;
+}
+
 static int apply(struct options *o, int key, const char *v)
 {
 	uint64_t n;
 	switch (key) {
-	case 'M':
-		if (!strcmp(v, "adaptive") || !strcmp(v, "async") || !strcmp(v, "sync")) {
-			o->async = strcmp(v, "sync") != 0;
-			o->adaptive = !strcmp(v, "adaptive");
-			return 0;
-		}
-		host_err("syscalls: '%s' is not adaptive, async or sync", v);
-		return -1;
+	case 'M': {
+		int k = one_of("syscalls", v, (const char *const[]){ "adaptive", "async", "sync", NULL });
+		if (k < 0)
+			return -1;
+		o->async = k != 2;
+		o->adaptive = k == 0;
+		return 0;
+	}
 	case 'N':
 		if (set_count("slots", v, 1, SCONCE_MAX_SLOTS, &n) < 0)
 			return -1;
@@ -182,27 +198,24 @@ static int apply(struct options *o, int key, const char *v)
 	case 'A':
 		o->adversary = v;
 		return 0;
-	case 'Y':
-		if (!strcmp(v, "refuse") || !strcmp(v, "copy")) {
-			o->shared_copy = !strcmp(v, "copy");
-			return 0;
-		}
-		host_err("shared-maps: '%s' is not refuse or copy", v);
-		return -1;
-	case 'G':
-		if (!strcmp(v, "on") || !strcmp(v, "off")) {
-			o->no_batch = !strcmp(v, "off");
-			return 0;
-		}
-		host_err("batch: '%s' is not on or off", v);
-		return -1;
-	case 'F':
-		if (!strcmp(v, "auto") || !strcmp(v, "instr") || !strcmp(v, "exit")) {
-			o->fsbase = !strcmp(v, "auto") ? FSBASE_AUTO : !strcmp(v, "instr") ? FSBASE_INSTR : FSBASE_EXIT;
-			return 0;
-		}
-		host_err("fsbase: '%s' is not auto, instr or exit", v);
-		return -1;
+	case 'Y': {
+		int k = one_of("shared-maps", v, (const char *const[]){ "refuse", "copy", NULL });
+		o->shared_copy = k == 1;
+		return k < 0 ? -1 : 0;
+	}
+	case 'G': {
+		int k = one_of("batch", v, (const char *const[]){ "on", "off", NULL });
+		o->no_batch = k == 1;
+		return k < 0 ? -1 : 0;
+	}
+	case 'F': {
+		/* in the order of enum { FSBASE_AUTO, FSBASE_INSTR, FSBASE_EXIT } */
+		int k = one_of("fsbase", v, (const char *const[]){ "auto", "instr", "exit", NULL });
+		if (k < 0)
+			return -1;
+		o->fsbase = k;
+		return 0;
+	}
 	case 'H': return set_size(&o->heap_size, "heap", v, MIN_HEAP, MAX_HEAP);
 	case 'S': return set_size(&o->stack_size, "stack", v, 64 << 10, 1ull << 30);
 	case 'E': return set_ethreads(o, v);

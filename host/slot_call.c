@@ -148,19 +148,20 @@ NO_TLS static void exit_begin(struct enclave *e, struct sim_thread *t)
 }
 
 /* The calls the enclave deferred to this one (runtime/batch.c): closes of
- * read-only files, TCP_CORK on.  None of them blocks.  Each number is read
- * once; a refused one is not made. */
+ * read-only files, TCP_CORK on.  None of them blocks, and the enclave
+ * answered them already.  Each number is read once; a refused one, or one
+ * that may block, is not made. */
 NO_TLS static void run_pre(struct sconce_slot *s)
 {
 	uint64_t n = __atomic_load_n(&s->npre, __ATOMIC_RELAXED);
 	if (n > SCONCE_SLOT_PRE_MAX)
 		n = SCONCE_SLOT_PRE_MAX;
 	for (uint64_t k = 0; k < n; k++) {
-		struct sconce_pre_call *p = &s->pre[k];
+		const struct sconce_pre_call *p = &s->pre[k];
 		long nr = (long)__atomic_load_n(&p->nr, __ATOMIC_RELAXED);
 		uint64_t a[6] = { p->args[0], p->args[1], p->args[2], p->args[3], p->args[4], 0 };
-		p->ret = ocall_refused(nr) || sconce_call_interruptible(nr) ? -ENOSYS
-									  : host_syscall(nr, a);
+		if (!ocall_refused(nr) && !sconce_call_interruptible(nr))
+			host_syscall(nr, a);
 	}
 }
 

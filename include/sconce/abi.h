@@ -138,11 +138,11 @@ struct sconce_frame {
 } __attribute__((aligned(64)));
 
 /* A call the host makes before the slot's own (runtime/batch.c): one the
- * enclave answered itself and whose effect may wait for its next call. */
+ * enclave answered itself and whose effect may wait for its next call.
+ * Its result is not returned: the enclave gave the answer already. */
 struct sconce_pre_call {
 	uint64_t nr;
 	uint64_t args[5];
-	int64_t ret;
 	uint64_t val;                /* an int the call points to (args[3]) */
 };
 #define SCONCE_SLOT_PRE_MAX 4u
@@ -150,8 +150,8 @@ struct sconce_pre_call {
 
 /* One request slot: a forwarded call and, after the host ran it, its
  * result.  Its bounce buffer is at bounce_off + index * bounce_size.
- * Before the call the host makes the npre calls in pre[] in order (their
- * results go to pre[k].ret); after it, the post call (post_ret). */
+ * Before the call the host makes the npre calls in pre[] in order; after
+ * it, the post call (result in post_ret). */
 struct sconce_slot {
 	uint64_t nr;
 	uint64_t args[6];
